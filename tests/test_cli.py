@@ -1,0 +1,55 @@
+"The `ssw-gan` console script, run as a user runs it: a separate process."
+import os, shutil, subprocess, sys
+from pathlib import Path
+import numpy as np
+from ssw_gan.data import ClipCache
+from ssw_gan.video import read_video
+from helpers import write_videos
+
+EXE = shutil.which('ssw-gan', path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')]))
+
+def run(*args, cwd=None):
+    assert EXE, "the ssw-gan console script is not installed: pip install -e ."
+    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+def test_help_lists_commands():
+    r = run('--help')
+    assert r.returncode == 0 and 'demo' in r.stdout and 'prepare' in r.stdout
+    r = run('prepare', '--help')
+    assert r.returncode == 0 and '--clips-per-video' in r.stdout and 'Resumable' in r.stdout
+
+def test_demo_default_writes_mp4_and_png(tmp_path):
+    r = run('demo', cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    v = read_video(tmp_path / 'ssw_gan_demo.mp4')
+    assert v.shape == (32, 192, 3 * 192 + 4, 3)
+    assert (tmp_path / 'ssw_gan_demo.png').stat().st_size > 10_000
+    assert v[:, :, :192].std(axis=0).mean() > 1          # stage 1's column moves
+
+def test_demo_scene_paper_preset(tmp_path):
+    r = run('demo', '--dataset', 'scene', '--preset', 'paper', '--height', '64', '--out', tmp_path / 'p.mp4')
+    assert r.returncode == 0, r.stderr
+    assert read_video(tmp_path / 'p.mp4').shape == (100, 64, 3 * 64 + 4, 3)
+
+def test_unknown_preset_is_refused():
+    r = run('demo', '--preset', 'huge')
+    assert r.returncode == 2 and "invalid choice: 'huge'" in r.stderr
+
+def test_prepare_cli_skips_corrupt_and_resumes(tmp_path):
+    src = tmp_path / 'ucf'
+    write_videos(src, {'Juggling/v_Juggling_g01_c01': 0, 'Juggling/v_Juggling_g02_c01': 0, 'Rowing/v_Rowing_g01_c01': 0}, ext='.avi')
+    (src / 'Rowing' / 'v_Rowing_g03_c01.avi').write_bytes(os.urandom(2000))
+    r = run('prepare', src, tmp_path / 'cache', '--frames', 8, '--size', 32, '--stride', 1, '--clips-per-video', 2)
+    assert r.returncode == 0, r.stderr
+    assert 'v_Rowing_g03_c01.avi' in r.stderr and 'skipping' in r.stderr
+    assert '6 clips of (8, 32, 32, 3)' in r.stdout and '2 classes' in r.stdout
+    cache = ClipCache(tmp_path / 'cache')
+    assert cache.labels == [0, 0, 0, 0, 1, 1] and cache.meta['layout'] == 'ucf101'
+    r = run('prepare', src, tmp_path / 'cache', '--frames', 8, '--size', 32, '--stride', 1, '--clips-per-video', 2)
+    assert r.returncode == 0 and 'skipping' not in r.stderr            # nothing decoded again
+    r = run('prepare', src, tmp_path / 'cache', '--frames', 16, '--size', 32)
+    assert r.returncode == 2 and 'other settings' in r.stderr
+
+def test_prepare_missing_folder(tmp_path):
+    r = run('prepare', tmp_path / 'nothing', tmp_path / 'cache')
+    assert r.returncode == 2 and 'No folder at' in r.stderr
