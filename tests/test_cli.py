@@ -14,7 +14,7 @@ def run(*args, cwd=None):
 
 def test_help_lists_commands():
     r = run('--help')
-    assert r.returncode == 0 and 'demo' in r.stdout and 'prepare' in r.stdout
+    assert r.returncode == 0 and all(c in r.stdout for c in ('demo', 'sample', 'train', 'prepare', 'fvd'))
     r = run('prepare', '--help')
     assert r.returncode == 0 and '--clips-per-video' in r.stdout and 'Resumable' in r.stdout
 
@@ -26,13 +26,13 @@ def test_demo_default_writes_mp4_and_png(tmp_path):
     assert (tmp_path / 'ssw_gan_demo.png').stat().st_size > 10_000
     assert v[:, :, :192].std(axis=0).mean() > 1          # stage 1's column moves
 
-def test_demo_scene_paper_preset(tmp_path):
-    r = run('demo', '--dataset', 'scene', '--preset', 'paper', '--height', '64', '--out', tmp_path / 'p.mp4')
+def test_demo_of_real_clips(tmp_path):
+    r = run('demo', '--real', 'scene', '--n', '2', '--height', '64', '--out', tmp_path / 'p.mp4')
     assert r.returncode == 0, r.stderr
-    assert read_video(tmp_path / 'p.mp4').shape == (100, 64, 3 * 64 + 4, 3)
+    assert read_video(tmp_path / 'p.mp4').shape == (32, 2 * 64, 3 * 64 + 4, 3)     # two clips, a row each
 
 def test_unknown_preset_is_refused():
-    r = run('demo', '--preset', 'huge')
+    r = run('prepare', 'videos', 'cache', '--preset', 'huge')
     assert r.returncode == 2 and "invalid choice: 'huge'" in r.stderr
 
 def test_prepare_cli_skips_corrupt_and_resumes(tmp_path):
