@@ -2,8 +2,8 @@
 
 1. memory vs length: peak memory of generating 100, 200, 400 and 800 top-stage frames with the streaming, chunked
    pipeline (every stage streams; frames are consumed as they finish) and with a monolithic baseline that runs each
-   upsampler on the whole video at once. CPU: peak RSS of a fresh process per run (and its growth over the process
-   after loading the models); CUDA: torch.cuda.max_memory_allocated.
+   upsampler on the whole video at once. CPU: peak RSS of a fresh process per run, from after loading and warming up
+   the models (Linux VmHWM reset), and its growth over the resident memory at that point; CUDA: torch.cuda.max_memory_allocated.
 2. training memory vs final length: one training step of the top stage (fixed window) against one step of a
    single-stage, DVD-GAN-style generator (built from the same blocks) that makes the full-length, full-resolution
    video directly, at --train-frames frames.
@@ -15,7 +15,24 @@ Usage: python bench/bench_inference.py [--preset tiny] [--device cpu] [--lengths
 import argparse, json, os, resource, subprocess, sys, time
 import torch
 
-def rss_mb(): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _status_mb(field):
+    import re
+    m = re.search(rf'{field}:\s+(\d+) kB', open('/proc/self/status').read())
+    return int(m.group(1)) / 1024
+
+def reset_peak_rss():
+    """Start a new peak-RSS window: Linux resets VmHWM when 5 is written to clear_refs. Without it, the peak would
+    include the one-time spikes of importing and warming up the libraries, which differ from machine to machine.
+    Returns the resident memory now (the base that growth is measured from)."""
+    try:
+        with open('/proc/self/clear_refs', 'w') as f: f.write('5')
+        return _status_mb('VmRSS')
+    except OSError: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+def rss_mb():
+    "Peak RSS since the last `reset_peak_rss` (since the process started where the reset is unavailable)."
+    try: return _status_mb('VmHWM')
+    except (OSError, AttributeError): return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 def random_pipeline(preset, device):
     from ssw_gan.stages import presets
@@ -34,7 +51,7 @@ def child_generate(a):
     t1 = a.length // pipe.spec.factors_to_top(1)[1]
     with torch.no_grad():   # warm-up: one-time allocations of the libraries, the same in both modes
         for _ in pipe.stream(n=1, seed=1, frames=16, chunk=8, window_batch=a.window_batch): pass
-    base = rss_mb()
+    base = reset_peak_rss()
     if cuda: torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
     t0 = time.perf_counter(); frames = 0
     with torch.no_grad():
@@ -49,7 +66,7 @@ def child_generate(a):
     if cuda: torch.cuda.synchronize()
     dt = time.perf_counter() - t0
     peak = torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else rss_mb()
-    print(json.dumps({'frames': frames, 'peak_mb': peak, 'growth_mb': None if cuda else peak - base, 'sec': dt}))
+    print(json.dumps({'frames': frames, 'peak_mb': peak, 'base_mb': None if cuda else base, 'growth_mb': None if cuda else peak - base, 'sec': dt}))
 
 def child_train(a):
     "One training step (G and D) of the top stage or of a single-stage full-length generator; prints a JSON line."
@@ -68,7 +85,7 @@ def child_train(a):
     T = spec.window or spec.frames
     real = {'video': torch.rand(1, 3, T, spec.height, spec.width, device=dev) * 2 - 1}
     if spec.is_upsampler: real['low'] = torch.rand(1, 3, T // spec.time, spec.height // spec.space, spec.width // spec.space, device=dev) * 2 - 1
-    base = rss_mb()
+    base = reset_peak_rss()
     if cuda: torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
     ctx = torch.autocast('cuda', torch.bfloat16) if cuda else torch.autocast('cpu', enabled=False)
     t0 = time.perf_counter()
