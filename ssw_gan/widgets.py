@@ -68,7 +68,10 @@ class StagePlayer(W.VBox):
         self.frames = _check_videos(videos)
         self.titles = titles or [f'stage {k}: {f.shape[1]}x{f.shape[2]}x{len(f)}' for k, f in enumerate(self.frames, 1)]
         self.n = max(len(f) for f in self.frames)
-        self.images = [W.Image(format='png') for _ in self.frames]
+        # a fixed CSS size: in a flex row, pictures would otherwise scale with the width of their titles
+        self.images = [W.Image(format='png', layout=W.Layout(height=f'{self.height}px', max_width='none',
+                                                             width=f'{max(1, round(f.shape[2] * self.height / f.shape[1]))}px'))
+                       for f in self.frames]
         self.row.children = [W.VBox([W.Label(t), im]) for t, im in zip(self.titles, self.images)]
         self.play.max = self.slider.max = self.n - 1
         self.update()

@@ -1,0 +1,117 @@
+"""StagePlayer in a live JupyterLab on loopback, driven by chromium: open a notebook that builds the player from the
+shipped pipeline, run it, drag the frame slider, and check that every stage's picture changes and that each shows
+exactly the frame the kernel computes for the slider's position (so all stages stay in sync)."""
+import json, os, subprocess, sys, time, urllib.request
+import pytest
+from browser import PageWatch, browser, free_port, need_chromium
+
+TOKEN = 'ssw-gan-test'
+BUILD = """from ssw_gan.inference import Pipeline
+from ssw_gan.widgets import StagePlayer"""
+SHOW = """player = StagePlayer(pipeline=Pipeline.pretrained(), height=96)
+player"""
+STATE = """import hashlib, json, mediapy
+t = player.slider.value
+print(json.dumps({'t': t, 'n': player.n, 'idx': player.frame_indices(t),
+                  'shown': [hashlib.sha256(im.value).hexdigest() for im in player.images],
+                  'expected': [hashlib.sha256(mediapy.compress_image(player.stage_frame(k, t))).hexdigest() for k in range(len(player.images))]}))"""
+
+def _nb(cells):
+    return {'cells': [{'cell_type': 'code', 'execution_count': None, 'id': f'c{i}', 'metadata': {}, 'outputs': [], 'source': s}
+                      for i, s in enumerate(cells)],
+            'metadata': {'kernelspec': {'display_name': 'Python 3', 'language': 'python', 'name': 'python3'}},
+            'nbformat': 4, 'nbformat_minor': 5}
+
+@pytest.fixture
+def lab(tmp_path):
+    need_chromium()
+    (tmp_path / 'player.ipynb').write_text(json.dumps(_nb([BUILD, SHOW, STATE])))
+    settings = tmp_path / 'lab-settings' / '@jupyterlab' / 'apputils-extension'
+    settings.mkdir(parents=True)          # no news or update checks: the machine is offline
+    (settings / 'notification.jupyterlab-settings').write_text(json.dumps({'fetchNews': 'false', 'checkForUpdates': False}))
+    env = {**os.environ, 'JUPYTERLAB_SETTINGS_DIR': str(tmp_path / 'lab-settings'), 'JUPYTER_CONFIG_DIR': str(tmp_path / 'cfg'),
+           'JUPYTERLAB_WORKSPACES_DIR': str(tmp_path / 'ws'), 'JUPYTER_RUNTIME_DIR': str(tmp_path / 'rt'), 'MPLBACKEND': 'Agg'}
+    port = free_port()
+    log = open(tmp_path / 'lab.log', 'w')
+    p = subprocess.Popen([sys.executable, '-m', 'jupyter', 'lab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
+                          f'--ServerApp.token={TOKEN}', f'--ServerApp.root_dir={tmp_path}', '--ServerApp.allow_root=True',
+                          '--LabApp.expose_app_in_browser=True', '--LabServerApp.announcements_url=',
+                          '--ServerApp.open_browser=False'], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f'http://127.0.0.1:{port}'
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f'{url}/api/status?token={TOKEN}', timeout=2); break
+            except OSError:
+                if p.poll() is not None or time.time() > deadline:
+                    raise AssertionError('JupyterLab did not start:\n' + (tmp_path / 'lab.log').read_text()[-3000:])
+                time.sleep(0.5)
+        yield url
+    finally:
+        p.terminate()
+        try: p.wait(20)
+        except subprocess.TimeoutExpired: p.kill()
+        log.close()
+
+RUN_CELL = """async (i) => {
+  const app = window.jupyterapp, panel = app.shell.currentWidget;
+  await panel.context.sessionContext.ready;
+  panel.content.activeCellIndex = i;
+  await app.commands.execute('notebook:run-cell');
+}"""
+HASHES = """async (imgs) => Promise.all(imgs.map(async im => {
+  const b = await (await fetch(im.src)).arrayBuffer();
+  return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', b))).map(x => x.toString(16).padStart(2, '0')).join('');
+}))"""
+
+def _run(page, i):
+    page.evaluate(RUN_CELL, i)
+    # wait for that cell to finish: its prompt shows a number, not [*]
+    page.wait_for_function("""i => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];
+        return c.model.executionCount !== null && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }""",
+        arg=i, timeout=120_000)
+
+def _shown(page):
+    imgs = page.locator('.jp-OutputArea .widget-image')
+    return page.evaluate(HASHES, imgs.element_handles())
+
+def test_player_in_jupyterlab_moves_all_stages_in_sync(lab):
+    with browser() as b:
+        page = b.new_page(viewport={'width': 1400, 'height': 1000}); w = PageWatch(page)
+        page.goto(f'{lab}/lab/tree/player.ipynb?token={TOKEN}')
+        page.wait_for_function('window.jupyterapp && window.jupyterapp.shell.currentWidget && '
+                               'window.jupyterapp.shell.currentWidget.content && window.jupyterapp.shell.currentWidget.content.widgets.length === 3',
+                               timeout=120_000)
+        _run(page, 0); _run(page, 1)
+        imgs = page.locator('.jp-OutputArea .widget-image')
+        imgs.nth(2).wait_for(state='visible', timeout=60_000)
+        assert imgs.count() == 3, 'one picture per stage'
+        page.wait_for_function('imgs => imgs.every(i => i.complete && i.naturalWidth > 0)', arg=imgs.element_handles())
+        before = _shown(page)
+        heights = page.evaluate('imgs => imgs.map(i => i.getBoundingClientRect().height)', imgs.element_handles())
+        assert max(heights) - min(heights) < 1, heights          # a common display size
+
+        # drag the slider's handle to about two thirds of its track, as a user would
+        handle = page.locator('.jp-OutputArea .widget-slider .noUi-handle').first
+        track = page.locator('.jp-OutputArea .widget-slider .noUi-target').first
+        hb, tb = handle.bounding_box(), track.bounding_box()
+        page.mouse.move(hb['x'] + hb['width'] / 2, hb['y'] + hb['height'] / 2); page.mouse.down()
+        page.mouse.move(tb['x'] + 0.67 * tb['width'], hb['y'] + hb['height'] / 2, steps=12); page.mouse.up()
+        page.wait_for_function(f"""async (imgs) => {{ const h = await ({HASHES})(imgs);
+            return h.every((x, i) => x !== {json.dumps(before)}[i]); }}""", arg=imgs.element_handles(), timeout=30_000)
+        after = _shown(page)
+        readout = page.locator('.jp-OutputArea .widget-slider .widget-readout').first.inner_text()
+
+        if os.environ.get('SSW_GAN_SCREENSHOTS'): page.screenshot(path=os.path.join(os.environ['SSW_GAN_SCREENSHOTS'], 'lab_player.png'))
+        _run(page, 2)
+        out = page.locator('.jp-Notebook .jp-Cell').nth(2).locator('.jp-OutputArea-output').first.inner_text()
+        state = json.loads(out)
+        assert 0 < state['t'] < state['n'] - 1 and int(readout) == state['t'], (readout, state)
+        assert all(a != b_ for a, b_ in zip(after, before)), 'every stage changed its frame'
+        # what the browser shows is what the kernel computes for this slider position, for every stage
+        assert after == state['shown'] == state['expected'], state
+        # and stage k's frame covers the same moment: index = floor(t * T_k / n)
+        n, t = state['n'], state['t']
+        assert state['idx'][-1] == t and state['idx'][0] == t * 8 // n, state
+        assert not [p for p in w.problems if 'favicon' not in p], '\n'.join(w.problems)

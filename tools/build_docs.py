@@ -1,0 +1,102 @@
+"""Build the documentation site into _docs/, offline: `python tools/build_docs.py`.
+
+Where Quarto is installed this is nbdev's own `nbdev_docs`. Where it is not (Quarto's PyPI package downloads a
+binary, so it cannot be installed offline), the same steps run without it: nbdev's notebook processing
+(`nbdev_proc_nbs`: front matter, `show_doc` API pages, hidden cells and export directives removed) into _proc/,
+then smalldocs, a pure-Python renderer of Quarto projects, renders _proc/ with the same `_quarto.yml`, and the
+site moves to _docs/. Pages get nbdev's names (nbs/08_inference.ipynb -> inference.html, as Quarto would name
+them), so that nbdev's links between pages resolve, and they are made relative, so the site works from any folder or
+server, offline (the theme's web-font import is dropped for the same reason: it would be the one request that leaves
+the machine). Pictures and videos come from the notebooks' saved outputs (tools/build_nbs.sh refreshes
+them); only exported cells, imports and `show_doc` cells run here.
+
+Usage: python tools/build_docs.py [--serve PORT]   (--serve: then serve _docs/ on http://127.0.0.1:PORT)
+"""
+import argparse, http.server, functools, json, os, re, shutil, subprocess, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def proc_nbs():
+    "`nbdev_proc_nbs` without its attempt to download Quarto (and `pip install -e .[dev]`) when Quarto is missing."
+    from nbdev.config import get_config
+    from nbdev.quarto import refresh_quarto_yml, nbdev_sidebar
+    from nbdev.serve import proc_nbs as _proc
+    import nbdev.doclinks
+    cfg = get_config()
+    refresh_quarto_yml()
+    nbdev.doclinks._build_modidx()
+    nbdev_sidebar.__wrapped__(path=cfg.nbs_path)      # keeps our sidebar.yml (custom_sidebar = True)
+    _proc(cfg.nbs_path)
+    return cfg
+
+def output_file(nb: Path) -> str | None:
+    "The `output-file` that nbdev's front matter gives a processed notebook (its page name under Quarto)."
+    cells = json.loads(nb.read_text())['cells']
+    if not cells or cells[0]['cell_type'] != 'raw': return None
+    m = re.search(r'^output-file:\s*(\S+)', ''.join(cells[0]['source']), re.M)
+    return m.group(1) if m else None
+
+def rename_pages(proc: Path):
+    "Rename processed notebooks to their `output-file` names (smalldocs names pages after files) and follow in sidebar.yml."
+    renames = {}
+    for nb in sorted(proc.rglob('*.ipynb')):
+        name = output_file(nb)
+        if name and Path(name).stem != nb.stem:
+            new = nb.with_name(Path(name).stem + '.ipynb')
+            if new.exists(): raise SystemExit(f'two notebooks would both become {new.relative_to(proc)}')
+            nb.rename(new); renames[nb.relative_to(proc).as_posix()] = new.relative_to(proc).as_posix()
+    names = {Path(o).name: Path(n).name for o, n in renames.items()}
+    for f in [*proc.rglob('*.ipynb'), proc / 'sidebar.yml']:   # links to renamed notebooks, and the sidebar
+        text = f.read_text()
+        for o, n in names.items(): text = re.sub(rf'(?<=[(\'"/\s]){re.escape(o)}(?=[)#\'"\s]|$)', n, text, flags=re.M)
+        f.write_text(text)
+    return renames
+
+def relative_links(out: Path, site_url: str):
+    "nbdev writes links to other pages as absolute URLs of the published site: make them relative to each page."
+    base = site_url.rstrip('/') + '/'
+    for page in out.rglob('*.html'):
+        up = '../' * (len(page.relative_to(out).parts) - 1)
+        text = page.read_text()
+        new = text.replace(f'href="{base}', f'href="{up}')
+        if new != text: page.write_text(new)
+
+def drop_web_fonts(out: Path):
+    "Bootswatch themes @import Google Fonts; offline (and in the browser tests) that request fails: fall back to system fonts."
+    for css in (out / 'site_libs').rglob('*.css'):
+        text = css.read_text()
+        new = re.sub(r'@import url\(https?://fonts\.googleapis\.com[^)]*\);?', '', text)
+        if new != text: css.write_text(new)
+
+def build() -> Path:
+    if shutil.which('quarto'):
+        subprocess.run(['nbdev_docs'], cwd=ROOT, check=True)
+        return ROOT / '_docs'
+    os.chdir(ROOT)
+    cfg = proc_nbs()
+    proc, out = ROOT / '_proc', ROOT / '_docs'
+    rename_pages(proc)
+    from smalldocs.site import build as render
+    site = render(str(proc), quiet=True)
+    ignored = ('output-file is not read', 'format commonmark is not built', 'keep-md is ignored')
+    for w in site.warnings:
+        if not any(i in w for i in ignored): print(f'warning: {w}', file=sys.stderr)
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.move(str(proc / '_docs'), str(out))
+    relative_links(out, cfg.doc_host + cfg.doc_baseurl)
+    drop_web_fonts(out)
+    return out
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--serve', type=int, metavar='PORT', help='serve the built site on 127.0.0.1:PORT')
+    a = ap.parse_args()
+    out = build()
+    print(f'site built: {out}/index.html')
+    if a.serve:
+        h = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+        print(f'serving on http://127.0.0.1:{a.serve}/ (Ctrl-C stops)')
+        http.server.ThreadingHTTPServer(('127.0.0.1', a.serve), h).serve_forever()
+
+if __name__ == '__main__': main()
