@@ -70,16 +70,13 @@ def child_generate(a):
 
 def child_train(a):
     "One training step (G and D) of the top stage or of a single-stage full-length generator; prints a JSON line."
-    from ssw_gan.stages import presets, StageSpec
+    from dataclasses import replace
+    from ssw_gan.stages import presets, single_stage
     from ssw_gan.losses import build_stage, fake_batch, g_loss, d_loss
     dev = torch.device(a.device); cuda = dev.type == 'cuda'
-    pipe = presets[a.preset]; top = pipe.top
-    if a.mode == 'top': spec = top
-    else:                # DVD-GAN-style single stage at the top resolution, full length, with stage 1's widths
-        m = dict(pipe.stage(1).model); n_groups = 1
-        while 4 * 2 ** (n_groups - 1) < top.height: n_groups += 1
-        m['g_ch'] = (list(m['g_ch']) + [m['g_ch'][-1] // 2] * n_groups)[:n_groups]
-        spec = StageSpec(top.height, top.width, a.length, model=m)
+    pipe = presets[a.preset]
+    # the top stage (its fixed window), or a DVD-GAN-style single stage making the full-length top-resolution video
+    spec = pipe.top if a.mode == 'top' else replace(single_stage(pipe), frames=a.length)
     torch.manual_seed(0)
     G, D = (x.to(dev) for x in build_stage(spec))
     T = spec.window or spec.frames

@@ -92,3 +92,12 @@ def test_a_tutorial_page_plays_a_video(site):
     t0 = video.evaluate('v => v.currentTime'); page.wait_for_timeout(700); t1 = video.evaluate('v => v.currentTime')
     assert t1 != t0 and video.evaluate('v => v.videoWidth') > 0, (t0, t1)   # it advances (or loops): it plays
     assert not w.problems, '\n'.join(w.problems)
+
+def test_maths_renders_offline(site):
+    "The metrics chapter's formulas are typeset by the vendored KaTeX (no CDN)."
+    _, url, b = site
+    page = b.new_page(); w = PageWatch(page)
+    page.goto(urljoin(url, 'metrics.html'))
+    page.wait_for_function("document.querySelectorAll('.katex').length >= 3", timeout=10_000)
+    assert page.locator('.katex-display').count() >= 1
+    assert not w.problems, '\n'.join(w.problems)

@@ -6,12 +6,18 @@ discriminator's weight set to 0 (it then neither trains nor pushes the generator
 on a fixed held-out set of clips with fixed noise, the grounding error of the EMA generator (and of the raw one),
 and the matching discriminator's scores of real, fake and mismatched pairs. Writes one small JSON file.
 
-    python tools/ablate_matching.py --steps 400 --every 20 --threads 2
+    python tools/ablate_matching.py --steps 150 --every 10 --threads 2
+
+With --parallel (the default), the two runs train at the same time in two processes of threads/2 threads each
+(on 2 cores: one core per run, as tools/train_pretrained.sh trains stages); --no-parallel runs them one after
+the other with all threads. The runs are seeded independently of each other, so the results are the same.
 
 The loop below is the one in the tutorial (same code, duplicated so that this script needs only ssw_gan).
 """
 from __future__ import annotations
 import argparse, json, platform, sys, tempfile, time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 import torch
 from ssw_gan.data import MovingSprites, stage_view
@@ -67,37 +73,50 @@ def ablation_run(weights, pool, held, steps: int, every: int, seed: int = 0, bat
     return tr, log
 # -----------------------------------------------------------------------------------------------------------------
 
+RUNS = (('with matching D', None), ('without matching D', {'matching': 0.0}))
+
+def held_out(n: int, seed: int) -> dict:
+    "Fixed held-out windows (frames 4..11 of clips never trained on) with fixed noise."
+    high = sprite_pool(n, seed=1000 + seed)[:, :, 4:12]
+    low = downsample(high, 2, 2)
+    noise = torch.randn(n, presets['tiny'].stage(2).model['noise_ch'], *low.shape[2:], generator=torch.Generator().manual_seed(1234))
+    return {'high': high, 'low': low, 'noise': noise}
+
+def one_run(i: int, a: argparse.Namespace, threads: int) -> dict:
+    "Run RUNS[i] with the settings `a` (in a worker process or in this one)."
+    torch.set_num_threads(threads)
+    name, weights = RUNS[i]
+    pool, held = sprite_pool(a.train_clips, seed=a.seed), held_out(a.held_clips, a.seed)
+    _, log = ablation_run(weights, pool, held, a.steps, a.every, a.seed, a.batch_size, a.ema_decay)
+    log['weights'] = {**DEFAULT_WEIGHTS, **(weights or {})}
+    print(f"{name}: grounding error (EMA) {log['ge_ema'][0]:.4f} -> {log['ge_ema'][-1]:.4f} in {log['sec']:.0f} s", flush=True)
+    return log
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--steps', type=int, default=400)
-    p.add_argument('--every', type=int, default=20)
+    p.add_argument('--steps', type=int, default=150)
+    p.add_argument('--every', type=int, default=10)
     p.add_argument('--batch-size', type=int, default=8)
     p.add_argument('--train-clips', type=int, default=256)
     p.add_argument('--held-clips', type=int, default=16)
     p.add_argument('--ema-decay', type=float, default=0.95)
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--threads', type=int, default=2, help='CPU threads in all')
+    p.add_argument('--parallel', action=argparse.BooleanOptionalAction, default=True, help='both runs at once, threads/2 each')
     p.add_argument('--out', default=str(ROOT / 'nbs' / 'tutorials' / 'data' / 'ablation_matching.json'))
     a = p.parse_args(argv)
-    torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
-    pool = sprite_pool(a.train_clips, seed=a.seed)
-    held_pool = sprite_pool(a.held_clips, seed=1000 + a.seed)          # clips never trained on
-    high = held_pool[:, :, 4:12]
-    held = {'high': high, 'low': downsample(high, 2, 2)}
-    held['noise'] = torch.randn(a.held_clips, presets['tiny'].stage(2).model['noise_ch'], *held['low'].shape[2:],
-                                generator=torch.Generator().manual_seed(1234))
-    runs = {}
-    for name, weights in (('with matching D', None), ('without matching D', {'matching': 0.0})):
-        _, log = ablation_run(weights, pool, held, a.steps, a.every, a.seed, a.batch_size, a.ema_decay)
-        log['weights'] = {**DEFAULT_WEIGHTS, **(weights or {})}
-        runs[name] = log
-        print(f"{name}: grounding error (EMA) {log['ge_ema'][0]:.4f} -> {log['ge_ema'][-1]:.4f} in {log['sec']:.0f} s", flush=True)
+    if a.parallel:
+        with ProcessPoolExecutor(2, mp_context=get_context('spawn')) as ex:
+            logs = list(ex.map(one_run, range(2), [a, a], [max(1, a.threads // 2)] * 2))
+    else: logs = [one_run(i, a, a.threads) for i in range(2)]
+    torch.set_num_threads(a.threads)
+    held = held_out(a.held_clips, a.seed)
     res = {'command': 'python tools/ablate_matching.py ' + ' '.join(argv if argv is not None else sys.argv[1:]),
            'settings': {k: v for k, v in vars(a).items() if k != 'out'} | {'preset': 'tiny', 'stage': 2, 'mismatch': True,
                         'held_window_start': 4, 'torch': torch.__version__, 'machine': platform.processor() or platform.machine()},
            'trilinear_ge': grounding_error(held['low'], upsample(held['low'])).mean().item(),
-           'wall_s': round(time.perf_counter() - t0, 1), 'runs': runs}
+           'wall_s': round(time.perf_counter() - t0, 1), 'runs': {name: log for (name, _), log in zip(RUNS, logs)}}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, separators=(',', ':')))
     print(f"wrote {a.out} ({Path(a.out).stat().st_size / 1024:.0f} KB) in {res['wall_s']:.0f} s")

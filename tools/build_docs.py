@@ -7,7 +7,7 @@ then smalldocs, a pure-Python renderer of Quarto projects, renders _proc/ with t
 site moves to _docs/. Pages get nbdev's names (nbs/08_inference.ipynb -> inference.html, as Quarto would name
 them), so that nbdev's links between pages resolve, and they are made relative, so the site works from any folder or
 server, offline (the theme's web-font import is dropped for the same reason: it would be the one request that leaves
-the machine). Pictures and videos come from the notebooks' saved outputs (tools/build_nbs.sh refreshes
+the machine; maths uses a vendored KaTeX instead of its CDN). Pictures and videos come from the notebooks' saved outputs (tools/build_nbs.sh refreshes
 them); only exported cells, imports and `show_doc` cells run here.
 
 Usage: python tools/build_docs.py [--serve PORT]   (--serve: then serve _docs/ on http://127.0.0.1:PORT)
@@ -69,6 +69,20 @@ def drop_web_fonts(out: Path):
         new = re.sub(r'@import url\(https?://fonts\.googleapis\.com[^)]*\);?', '', text)
         if new != text: css.write_text(new)
 
+KATEX = ROOT / 'tools' / 'vendor' / 'katex-0.16.11'    # KaTeX's dist (MIT, from npm), woff2 fonts only
+
+def local_katex(out: Path):
+    "Pages with maths load KaTeX from a CDN; serve the vendored copy instead, so maths renders offline."
+    from smalldocs.layout import KATEX as cdn
+    pages = [p for p in out.rglob('*.html') if cdn in p.read_text()]
+    if not pages: return
+    if not cdn.rstrip('/').endswith(KATEX.name.replace('katex-', 'katex@') + '/dist'):
+        print(f'warning: smalldocs loads {cdn}, the vendored copy is {KATEX.name}: maths needs the network', file=sys.stderr); return
+    shutil.copytree(KATEX, out / 'site_libs' / 'katex', dirs_exist_ok=True)
+    for page in pages:
+        up = '../' * (len(page.relative_to(out).parts) - 1)
+        page.write_text(page.read_text().replace(cdn, f'{up}site_libs/katex'))
+
 def build() -> Path:
     if shutil.which('quarto'):
         subprocess.run(['nbdev_docs'], cwd=ROOT, check=True)
@@ -86,6 +100,7 @@ def build() -> Path:
     shutil.move(str(proc / '_docs'), str(out))
     relative_links(out, cfg.doc_host + cfg.doc_baseurl)
     drop_web_fonts(out)
+    local_katex(out)
     return out
 
 def main():

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reproduce the pipeline shipped in ssw_gan/weights/tiny: the three stages of the tiny preset trained on moving
-# sprites as concurrent jobs (one CPU thread each; about an hour on 2 cores), then bundled.
+# sprites (one CPU thread per job: stage 1 in the background, stages 2 then 3 beside it; about an hour on 2 cores), then bundled.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-runs}
