@@ -88,8 +88,9 @@ def build() -> Path:
         subprocess.run(['nbdev_docs'], cwd=ROOT, check=True)
         return ROOT / '_docs'
     os.chdir(ROOT)
-    cfg = proc_nbs()
     proc, out = ROOT / '_proc', ROOT / '_docs'
+    shutil.rmtree(proc, ignore_errors=True)       # pages are renamed below, so nbdev's incremental cache cannot be reused
+    cfg = proc_nbs()
     rename_pages(proc)
     from smalldocs.site import build as render
     site = render(str(proc), quiet=True)
