@@ -76,6 +76,14 @@ def _shown(page):
     imgs = page.locator('.jp-OutputArea .widget-image')
     return page.evaluate(HASHES, imgs.element_handles())
 
+def _wait_shown(page, ok, timeout=30):
+    "Poll the pictures' hashes until `ok(hashes)` (page.wait_for_function does not await an async predicate)."
+    deadline = time.time() + timeout
+    while True:
+        h = _shown(page)
+        if ok(h) or time.time() > deadline: return h
+        page.wait_for_timeout(100)
+
 def test_player_in_jupyterlab_moves_all_stages_in_sync(lab):
     with browser() as b:
         page = b.new_page(viewport={'width': 1400, 'height': 1000}); w = PageWatch(page)
@@ -98,15 +106,16 @@ def test_player_in_jupyterlab_moves_all_stages_in_sync(lab):
         hb, tb = handle.bounding_box(), track.bounding_box()
         page.mouse.move(hb['x'] + hb['width'] / 2, hb['y'] + hb['height'] / 2); page.mouse.down()
         page.mouse.move(tb['x'] + 0.67 * tb['width'], hb['y'] + hb['height'] / 2, steps=12); page.mouse.up()
-        page.wait_for_function(f"""async (imgs) => {{ const h = await ({HASHES})(imgs);
-            return h.every((x, i) => x !== {json.dumps(before)}[i]); }}""", arg=imgs.element_handles(), timeout=30_000)
-        after = _shown(page)
-        readout = page.locator('.jp-OutputArea .widget-slider .widget-readout').first.inner_text()
-
-        if os.environ.get('SSW_GAN_SCREENSHOTS'): page.screenshot(path=os.path.join(os.environ['SSW_GAN_SCREENSHOTS'], 'lab_player.png'))
+        _wait_shown(page, lambda h: all(a != b_ for a, b_ in zip(h, before)))
+        # the kernel handles the drag's slider messages in order, then this cell; its output arrives after every
+        # picture update that the drag caused, so what the page shows from then on is the final position's frames
         _run(page, 2)
         out = page.locator('.jp-Notebook .jp-Cell').nth(2).locator('.jp-OutputArea-output').first.inner_text()
         state = json.loads(out)
+        # the pictures' last updates may still be on their way: wait (at most 15 s) until they show the kernel's
+        after = _wait_shown(page, lambda h: h == state['shown'], timeout=15)
+        readout = page.locator('.jp-OutputArea .widget-slider .widget-readout').first.inner_text()
+        if os.environ.get('SSW_GAN_SCREENSHOTS'): page.screenshot(path=os.path.join(os.environ['SSW_GAN_SCREENSHOTS'], 'lab_player.png'))
         assert 0 < state['t'] < state['n'] - 1 and int(readout) == state['t'], (readout, state)
         assert all(a != b_ for a, b_ in zip(after, before)), 'every stage changed its frame'
         # what the browser shows is what the kernel computes for this slider position, for every stage
