@@ -72,16 +72,14 @@ def child_train(a):
     "One training step (G and D) of the top stage or of a single-stage full-length generator; prints a JSON line."
     from dataclasses import replace
     from ssw_gan.stages import presets, single_stage
-    from ssw_gan.losses import build_stage, fake_batch, g_loss, d_loss
+    from ssw_gan.losses import build_stage, fake_batch, g_loss, d_loss, random_batch
     dev = torch.device(a.device); cuda = dev.type == 'cuda'
     pipe = presets[a.preset]
     # the top stage (its fixed window), or a DVD-GAN-style single stage making the full-length top-resolution video
     spec = pipe.top if a.mode == 'top' else replace(single_stage(pipe), frames=a.length)
     torch.manual_seed(0)
     G, D = (x.to(dev) for x in build_stage(spec))
-    T = spec.window or spec.frames
-    real = {'video': torch.rand(1, 3, T, spec.height, spec.width, device=dev) * 2 - 1}
-    if spec.is_upsampler: real['low'] = torch.rand(1, 3, T // spec.time, spec.height // spec.space, spec.width // spec.space, device=dev) * 2 - 1
+    real = random_batch(spec, 1, dev)
     base = reset_peak_rss()
     if cuda: torch.cuda.synchronize(); torch.cuda.reset_peak_memory_stats()
     ctx = torch.autocast('cuda', torch.bfloat16) if cuda else torch.autocast('cpu', enabled=False)
@@ -92,7 +90,7 @@ def child_train(a):
         lg, _ = g_loss(D, fake); lg.backward()
     if cuda: torch.cuda.synchronize()
     peak = torch.cuda.max_memory_allocated() / 2 ** 20 if cuda else rss_mb()
-    print(json.dumps({'frames': T, 'peak_mb': peak, 'growth_mb': None if cuda else peak - base, 'sec': time.perf_counter() - t0}))
+    print(json.dumps({'frames': real['video'].shape[2], 'peak_mb': peak, 'growth_mb': None if cuda else peak - base, 'sec': time.perf_counter() - t0}))
 
 def run_child(args):
     r = subprocess.run([sys.executable, __file__, *map(str, args)], capture_output=True, text=True)

@@ -13,14 +13,7 @@ import argparse, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 from ssw_gan.stages import presets
-from ssw_gan.losses import build_stage, fake_batch, g_loss, d_loss
-
-def real_batch(spec, B, device):
-    T = spec.window or spec.frames
-    r = {'video': torch.rand(B, spec.channels, T, spec.height, spec.width, device=device) * 2 - 1}
-    if spec.is_upsampler:
-        r['low'] = torch.rand(B, spec.channels, T // spec.time, spec.height // spec.space, spec.width // spec.space, device=device) * 2 - 1
-    return r
+from ssw_gan.losses import build_stage, fake_batch, g_loss, d_loss, random_batch
 
 def step(G, D, spec, real, oG, oD):
     fake = fake_batch(G, spec, real)
@@ -51,7 +44,7 @@ def main():
             torch.manual_seed(0)
             G, D = build_stage(spec)
             pg, pd = sum(p.numel() for p in G.parameters()), sum(p.numel() for p in D.parameters())
-            real = real_batch(spec, 1, 'cpu')
+            real = random_batch(spec, 1, 'cpu')
             with FlopCounterMode(display=False) as fc:
                 fake = fake_batch(G, spec, real); lg, _ = g_loss(D, fake); lg.backward()
             g_flops = fc.get_total_flops()
@@ -65,7 +58,7 @@ def main():
                 G, D = G.to(dev), D.to(dev)
                 if cuda: G, D = G.to(memory_format=torch.channels_last_3d), D.to(memory_format=torch.channels_last_3d)
                 oG, oD = (torch.optim.Adam(m.parameters(), 1e-4, betas=(0.0, 0.999)) for m in (G, D))
-                rb = real_batch(spec, a.batch, dev)
+                rb = random_batch(spec, a.batch, dev)
                 ctx = torch.autocast('cuda', torch.bfloat16) if cuda else torch.autocast('cpu', enabled=False)
                 with ctx:
                     step(G, D, spec, rb, oG, oD)                         # warm-up

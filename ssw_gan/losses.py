@@ -9,7 +9,8 @@ import torch.nn.functional as F
 from .discriminators import StageDiscriminators
 
 # %% auto #0
-__all__ = ['DEFAULT_WEIGHTS', 'd_hinge', 'g_hinge', 'batch_labels', 'd_loss', 'g_loss', 'build_stage', 'fake_batch', 'step_cost']
+__all__ = ['DEFAULT_WEIGHTS', 'd_hinge', 'g_hinge', 'batch_labels', 'd_loss', 'g_loss', 'build_stage', 'fake_batch',
+           'random_batch', 'step_cost']
 
 # %% ../nbs/07_losses.ipynb #7f74c271
 def d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -66,18 +67,23 @@ def fake_batch(G, spec, real: dict) -> dict:
     if spec.is_upsampler: return {'low': real['low'], 'video': G(real['low'])}
     return {'video': G(G.sample_latent(B, device=real['video'].device))}
 
+def random_batch(spec, batch: int = 1, device=None) -> dict:
+    "Random videos in [-1, 1] shaped like a stage's training examples: `{'video'}`, plus `{'low'}` for upsamplers."
+    T = spec.window or spec.frames
+    r = {'video': torch.rand(batch, spec.channels, T, spec.height, spec.width, device=device) * 2 - 1}
+    if spec.is_upsampler:
+        r['low'] = torch.rand(batch, spec.channels, T // spec.time, spec.height // spec.space, spec.width // spec.space, device=device) * 2 - 1
+    return r
+
 # %% ../nbs/07_losses.ipynb #5bd9e666
 def step_cost(spec) -> dict:
     "FLOPs and saved-activation bytes of one training example (D step + G step) of a stage, counted on the meta device."
     from torch.utils.flop_counter import FlopCounterMode
     torch.manual_seed(0)
     G, D = (m.to('meta') for m in build_stage(spec))
-    T = spec.window or spec.frames
-    saved = []
+    real, saved = random_batch(spec, 1, 'meta'), []
     def pack(t): saved.append(t.numel() * t.element_size()); return t
     with torch.device('meta'), FlopCounterMode(display=False) as fc, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        real = {'video': torch.empty(1, spec.channels, T, spec.height, spec.width)}
-        if spec.is_upsampler: real['low'] = torch.empty(1, spec.channels, T // spec.time, spec.height // spec.space, spec.width // spec.space)
         fake = fake_batch(G, spec, real)
         g_saved = sum(saved); saved.clear()
         d_loss(D, real, {**fake, 'video': fake['video'].detach()})[0].backward()
