@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse, sys
 import torch
 from pathlib import Path
-from .stages import get_preset, presets
+from .stages import get_preset, presets, with_length
+from .layers import PRECISIONS
 import numpy as np
 from .video import side_by_side, write_video, frame_grid, to_uint8
 from .inference import Pipeline
@@ -102,8 +103,16 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--out', help='run folder (checkpoints, log.jsonl, samples, losses.png); default runs/<preset>-stage<N>')
     t.add_argument('--resume', action='store_true', help='continue from the newest complete checkpoint in --out')
     d0 = TrainConfig()
-    for name in ('steps', 'batch_size', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'seed'):
+    for name in ('steps', 'batch_size', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'seed',
+                 'ema_start'):
         t.add_argument('--' + name.replace('_', '-'), type=int, default=getattr(d0, name))
+    t.add_argument('--length', type=int, default=None,
+                   help="top-stage frames of the training clips (default: the preset's); stage 1 then learns "
+                        "videos that long")
+    t.add_argument('--precision', default='auto', choices=PRECISIONS,
+                   help='bf16 autocast or float32; auto: bf16 on CUDA and on CPUs with fast bf16 (AMX, AVX512-BF16)')
+    t.add_argument('--shift', action='store_true',
+                   help='time-shifted real pairs as extra negatives for the matching discriminator')
     for name in ('lr_g', 'lr_d', 'ema_decay'):
         t.add_argument('--' + name.replace('_', '-'), type=float, default=getattr(d0, name))
     t.add_argument('--no-mismatch', action='store_true', help='no mismatched real pairs for the matching discriminator')
@@ -117,10 +126,14 @@ def train(a) -> Trainer:
     if a.threads: torch.set_num_threads(a.threads)
     pipe = get_preset(a.preset)
     cfg = TrainConfig(steps=a.steps, batch_size=a.batch_size, lr_g=a.lr_g, lr_d=a.lr_d, ema_decay=a.ema_decay,
-                      mismatch=not a.no_mismatch, log_every=a.log_every, sample_every=a.sample_every, ckpt_every=a.ckpt_every,
-                      keep=a.keep, num_workers=a.num_workers, seed=a.seed, compile=a.compile)
+                      ema_start=a.ema_start, mismatch=not a.no_mismatch, shift=a.shift, precision=a.precision,
+                      length=a.length, log_every=a.log_every, sample_every=a.sample_every,
+                      ckpt_every=a.ckpt_every, keep=a.keep, num_workers=a.num_workers, seed=a.seed,
+                      compile=a.compile)
     out = a.out or f'runs/{a.preset}-stage{a.stage}'
-    tr = Trainer(pipe, a.stage, make_dataset(a.data, pipe, a.seed), out, cfg, device=a.device, resume=a.resume)
+    clips = pipe if a.length is None else with_length(pipe, a.length)
+    data = make_dataset(a.data, clips, a.seed)
+    tr = Trainer(pipe, a.stage, data, out, cfg, device=a.device, resume=a.resume)
     tr.fit()
     if tr.rank == 0: print(f"stage {a.stage}: {tr.step} steps; checkpoints in {tr.ckpt_dir}")
     return tr

@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
 import mediapy
+import torch.nn.functional as F
 from .video import to_float, downsample, resize_crop, decode_error, _use_ffmpeg
 from .stages import PipelineSpec, StageSpec
 
@@ -317,18 +318,46 @@ def _as_batch(clip) -> torch.Tensor:
     "uint8 (T,H,W,C) or (B,T,H,W,C), or float (B,C,T,H,W) -> float (B,C,T,H,W)."
     return clip if torch.is_tensor(clip) and clip.is_floating_point() else to_float(clip)
 
-def stage_view(clip, pipeline: PipelineSpec, k: int, start: int = 0) -> dict:
-    "Stage `k`'s view of a top-resolution clip: `{'video'}` for stage 1, `{'low', 'high', 'start'}` for upsampling stages."
-    x, top, st = _as_batch(clip), pipeline.top, pipeline.stage(k)
-    if tuple(x.shape[2:]) != (top.frames, top.height, top.width):
+def _thw(clip) -> tuple:
+    "(T, H, W) of a uint8 (T,H,W,C) or (B,T,H,W,C) clip, or of a float (B,C,T,H,W) one."
+    if torch.is_tensor(clip) and clip.is_floating_point(): return tuple(clip.shape[2:])
+    return tuple(clip.shape[-4:-1])
+
+def _cut(clip, a: int, b: int, time: int, space: int) -> torch.Tensor:
+    "Top frames a, a + time, ... before b, as float (B,C,T,H,W) area-averaged by `space`: uint8 is cut first."
+    if torch.is_tensor(clip) and clip.is_floating_point(): x = clip[:, :, a:b:time]
+    else: x = to_float(clip[a:b:time] if clip.ndim == 4 else clip[:, a:b:time])
+    return F.avg_pool3d(x, (1, space, space)) if space > 1 else x
+
+def stage_view(clip, pipeline: PipelineSpec, k: int, start: int = 0, halo: int = 0, shift: int = 0) -> dict:
+    """Stage `k`'s view of a top-resolution clip: `{'video'}` for stage 1; for upsampling stages the window
+    `{'low', 'high', 'start'}`, the input with `halo` frames of context `{'context', 'valid'}`, and with
+    `shift` != 0 the low window `shift` frames away, `{'low_shift'}`."""
+    top, st = pipeline.top, pipeline.stage(k)
+    if _thw(clip) != (top.frames, top.height, top.width):
         raise ValueError(f"pipeline {pipeline.name!r} needs clips of (T, H, W) = {(top.frames, top.height, top.width)} "
-                         f"(its top stage), got {tuple(x.shape[2:])}")
+                         f"(its top stage), got {_thw(clip)}")
     s, t = pipeline.factors_to_top(k)
-    if not st.is_upsampler: return {'video': downsample(x, s, t)}
+    if not st.is_upsampler: return {'video': _cut(clip, 0, top.frames, t, s)}
     if start % st.time or not 0 <= start <= st.frames - st.window:
-        raise ValueError(f"stage {k} window start must be a multiple of {st.time} in [0, {st.frames - st.window}], got {start}")
-    high = downsample(x[:, :, start * t:(start + st.window) * t], s, t)
-    return {'low': downsample(high, st.space, st.time), 'high': high, 'start': start}
+        raise ValueError(f"stage {k} window start must be a multiple of {st.time} in [0, {st.frames - st.window}], "
+                         f"got {start}")
+    if halo < 0: raise ValueError(f"halo must be >= 0 input frames, got {halo}")
+    high = _cut(clip, start * t, (start + st.window) * t, t, s)
+    s_lo, t_lo = pipeline.factors_to_top(k - 1)
+    n_lo, lw, ls = st.frames // st.time, st.low_window, start // st.time
+    a, b = max(0, ls - halo), min(n_lo, ls + lw + halo)          # the context that exists in the clip
+    pad = (a - (ls - halo), ls + lw + halo - b)                   # zero frames before and after it
+    context = F.pad(_cut(clip, a * t_lo, b * t_lo, t_lo, s_lo), (0, 0, 0, 0) + pad)
+    valid = torch.zeros(context.shape[0], lw + 2 * halo, dtype=torch.bool)
+    valid[:, pad[0]:pad[0] + b - a] = True
+    view = {'low': context[:, :, halo:halo + lw], 'high': high, 'start': start, 'context': context, 'valid': valid}
+    if shift:
+        if not 0 <= ls + shift <= n_lo - lw:
+            raise ValueError(f"stage {k}: a window of {lw} input frames at {ls} shifted by {shift} leaves the clip's "
+                             f"{n_lo} input frames")
+        view['low_shift'] = _cut(clip, (ls + shift) * t_lo, (ls + shift + lw) * t_lo, t_lo, s_lo)
+    return view
 
 def stage_pyramid(clip, pipeline: PipelineSpec) -> list[torch.Tensor]:
     "The whole clip as every stage makes it, stage 1 first."
@@ -337,9 +366,15 @@ def stage_pyramid(clip, pipeline: PipelineSpec) -> list[torch.Tensor]:
 
 # %% ../nbs/02_data.ipynb #0a51af58
 class StageViews(Dataset):
-    "Stage `k`'s training examples from a dataset of top-resolution clips; windows start at random."
-    def __init__(self, dataset, pipeline: PipelineSpec, stage: int):
+    """Stage `k`'s training examples from a dataset of top-resolution clips; windows start at random, with
+    `halo` input frames of context and, if `shift`, a time-shifted low window (a random nonzero shift)."""
+    def __init__(self, dataset, pipeline: PipelineSpec, stage: int, halo: int = 0, shift: bool = False):
         self.dataset, self.pipeline, self.k, self.spec = dataset, pipeline, stage, pipeline.stage(stage)
+        self.halo, self.shift = halo, shift
+        if shift and (not self.spec.is_upsampler or self.spec.frames <= self.spec.window):
+            raise ValueError(f"time-shifted pairs need an upsampling stage whose videos are longer than its window; "
+                             f"stage {stage} of {pipeline.name!r} has {self.spec.frames} frames, window "
+                             f"{self.spec.window}")
         top = pipeline.top
         frames = getattr(dataset, 'frames', None)
         if frames is not None and frames != top.frames:
@@ -351,6 +386,12 @@ class StageViews(Dataset):
     def __len__(self): return len(self.dataset)
     def __getitem__(self, i):
         item, st = self.dataset[i], self.spec
-        start = int(torch.randint(0, (st.frames - st.window) // st.time + 1, ()).item()) * st.time if st.is_upsampler else 0
-        view = stage_view(item['video'], self.pipeline, self.k, start)
+        start, shift = 0, 0
+        if st.is_upsampler:
+            start = int(torch.randint(0, (st.frames - st.window) // st.time + 1, ())) * st.time
+        if self.shift:
+            ls, lw, n_lo = start // st.time, st.low_window, st.frames // st.time
+            shifts = [d for d in range(-ls, n_lo - lw - ls + 1) if d != 0]
+            shift = shifts[int(torch.randint(0, len(shifts), ()))]
+        view = stage_view(item['video'], self.pipeline, self.k, start, self.halo, shift)
         return {k: (v[0] if torch.is_tensor(v) else v) for k, v in view.items()} | {'label': item['label']}

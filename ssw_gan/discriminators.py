@@ -8,12 +8,12 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from einops import rearrange
-from .layers import SNLinear, DBlock
+from .layers import SNLinear, DBlock, spectral_norm
 from .stages import StageSpec
 from .video import upsample, describe
 
 # %% auto #0
-__all__ = ['SpatialD', 'TemporalD', 'common_resolution', 'MatchingD', 'StageDiscriminators']
+__all__ = ['MATCH_RES', 'SpatialD', 'TemporalD', 'common_resolution', 'MatchingD', 'StageDiscriminators']
 
 # %% ../nbs/06_discriminators.ipynb #24d52fb6
 def _downs(size: int, n: int) -> list[int]:
@@ -29,7 +29,7 @@ class _Head(nn.Module):
     def __init__(self, ch: int, num_classes: int = 0):
         super().__init__()
         self.fc = SNLinear(ch, 1)
-        self.embed = nn.utils.parametrizations.spectral_norm(nn.Embedding(num_classes, ch)) if num_classes else None
+        self.embed = spectral_norm(nn.Embedding(num_classes, ch)) if num_classes else None
     def forward(self, h, y=None):
         h = F.relu(h).flatten(2).sum(2)
         s = self.fc(h).squeeze(1)
@@ -96,8 +96,13 @@ class TemporalD(nn.Module):
         return self.head(self.trunk(F.avg_pool3d(x, (1, 2, 2))), y)
 
 # %% ../nbs/06_discriminators.ipynb #4e09b60a
-def common_resolution(low, high, space: int, time: int) -> torch.Tensor:
-    "A (low, high) pair at the high frame rate and the low frame size, stacked along channels: (B, 2C, T_high, h, w)."
+MATCH_RES = ('low', 'high')
+
+def common_resolution(low, high, space: int, time: int, res: str = 'low') -> torch.Tensor:
+    """A (low, high) pair at the high frame rate, stacked along channels: (B, 2C, T_high, h, w) at the low
+    frame size (`res='low'`) or (B, 2C, T_high, H, W) at the high one (`res='high'`)."""
+    if res not in MATCH_RES: raise ValueError(f"res must be one of {MATCH_RES}, got {res!r}")
+    if res == 'high': return torch.cat([upsample(low, space, time, mode='consistent'), high], 1)
     return torch.cat([upsample(low, space=1, time=time, mode='trilinear'), F.avg_pool3d(high, (1, space, space))], 1)
 
 class MatchingD(nn.Module):
@@ -105,8 +110,10 @@ class MatchingD(nn.Module):
     def __init__(self, spec: StageSpec):
         super().__init__()
         if not spec.is_upsampler: raise ValueError("MatchingD judges an upsampling stage's pairs; stage 1 has no low-res input")
-        self.spec = spec
-        self.trunk = _VideoTrunk(2 * spec.channels, list(spec.model['d_ch']), min(spec.height, spec.width) // spec.space)
+        self.spec, self.res = spec, spec.model.get('match_res', 'low')
+        if self.res not in MATCH_RES: raise ValueError(f"MatchingD: match_res must be one of {MATCH_RES}, got {self.res!r}")
+        size = min(spec.height, spec.width) // (spec.space if self.res == 'low' else 1)
+        self.trunk = _VideoTrunk(2 * spec.channels, list(spec.model['d_ch']), size)
         self.head = _Head(self.trunk.out_ch, spec.model.get('num_classes', 0))
     def forward(self, low, high, y=None) -> torch.Tensor:
         s = self.spec
@@ -115,7 +122,7 @@ class MatchingD(nn.Module):
         if T % s.time: raise ValueError(f"MatchingD: the high-res window's {T} frames are not a multiple of time={s.time}")
         _check(low, s.channels, T // s.time, s.height // s.space, s.width // s.space, 'MatchingD (low)')
         if low.shape[0] != high.shape[0]: raise ValueError(f"MatchingD: batch sizes differ: low {low.shape[0]}, high {high.shape[0]}")
-        return self.head(self.trunk(common_resolution(low, high, s.space, s.time)), y)
+        return self.head(self.trunk(common_resolution(low, high, s.space, s.time, self.res)), y)
 
 # %% ../nbs/06_discriminators.ipynb #6cec4a30
 class StageDiscriminators(nn.Module):

@@ -11,10 +11,10 @@ import torch.nn.functional as F
 from einops import rearrange, repeat
 from .layers import SNConv2d, SNConv3d, SNLinear, CondNorm, GBlock, ConvGRU
 from .stages import StageSpec, PipelineSpec
-from .video import upsample, describe
+from .video import upsample, downsample, describe, UPSAMPLE_MODES
 
 # %% auto #0
-__all__ = ['Stage1Generator', 'Upsampler', 'influence']
+__all__ = ['GROUNDINGS', 'Stage1Generator', 'Upsampler', 'influence']
 
 # %% ../nbs/05_generators.ipynb #a2df4ed4
 def _check_model(spec: StageSpec, keys: str, who: str) -> dict:
@@ -81,7 +81,34 @@ class Stage1Generator(nn.Module):
     def sample_latent(self, n: int, generator: torch.Generator | None = None, device=None) -> torch.Tensor:
         return torch.randn(n, self.z_dim, generator=generator, device=device)
 
+    @torch.no_grad()
+    def standing_stats(self, batches: int = 16, batch: int = 16, frames: int | None = None, seed: int = 0):
+        """BigGAN's standing statistics: set every batch norm's running mean and variance to their average over
+        `batches` batches of this generator's own samples (in training mode), for use in eval mode."""
+        bns = [m for m in self.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        was_training, momenta = self.training, [m.momentum for m in bns]
+        dev = next(self.parameters()).device
+        g = torch.Generator().manual_seed(seed)
+        for m in bns:
+            m.reset_running_stats()
+            m.momentum = None                      # a cumulative average over the batches below
+        self.train()
+        for _ in range(batches):
+            y = torch.randint(0, self.num_classes, (batch,), generator=g).to(dev) if self.num_classes else None
+            self(self.sample_latent(batch, g).to(dev), y, frames)
+        for m, mom in zip(bns, momenta): m.momentum = mom
+        return self.train(was_training)
+
 # %% ../nbs/05_generators.ipynb #9a5cd49c
+GROUNDINGS = ('learned', 'projection')
+
+def _hold(x, valid):
+    "Frames of `x` after the last valid one replaced by it: the video ends there, as `upsample` expects."
+    if valid is None: return x
+    pos = torch.arange(x.shape[2], device=x.device).expand_as(valid)
+    last = torch.where(valid, pos, torch.zeros_like(pos)).cummax(1).values        # newest valid frame so far
+    return x.gather(2, last[:, None, :, None, None].expand_as(x))
+
 class Upsampler(nn.Module):
     "Upsampling generator: low-res window `(B, C, t, h, w)` + noise -> `(B, C, time*t, space*h, space*w)`, a residual over `upsample`."
     def __init__(self, spec: StageSpec):
@@ -97,10 +124,13 @@ class Upsampler(nn.Module):
         self.up_block = GBlock(m['u_ch'], m['u_high_ch'], (self.time, self.space), cond, 'none', dims=3)
         self.out_norm = CondNorm(m['u_high_ch'], cond, 'none', dims=3)
         self.out = SNConv3d(m['u_high_ch'], spec.channels, (1, 3, 3))
-        self.gain = nn.Parameter(torch.full((1,), 0.1))   # the residual starts small: the output starts near upsample(low)
-        if spec.low_window < self.receptive_field:
-            raise ValueError(f"stage window of {spec.window} frames ({spec.low_window} input frames) is shorter than the "
-                             f"upsampler's receptive field of {self.receptive_field} input frames per side; use a longer window")
+        self.gain = nn.Parameter(torch.full((1,), 0.1))   # the residual starts small: the output starts near the base
+        # specs saved before 'base' and 'grounding' existed keep the behaviour they were trained with
+        self.base, self.grounding = m.get('base', 'trilinear'), m.get('grounding', 'learned')
+        if self.base not in UPSAMPLE_MODES:
+            raise ValueError(f"Upsampler: base must be one of {UPSAMPLE_MODES}, got {self.base!r}")
+        if self.grounding not in GROUNDINGS:
+            raise ValueError(f"Upsampler: grounding must be one of {GROUNDINGS}, got {self.grounding!r}")
 
     @property
     def receptive_field(self) -> int:
@@ -109,34 +139,59 @@ class Upsampler(nn.Module):
         r_high = self.up_block.temporal_radius                             # reach after upsampling in time
         # output frame time*i + k sees high-rate features within r_high, which come from low frames i - ceil(r_high/time)
         # .. i + floor((time - 1 + r_high)/time) of the block's input; the fixed trilinear base needs frames i and i+1.
-        reach = max(math.ceil(r_high / self.time), (self.time - 1 + r_high) // self.time)
-        return max(1, r_low + reach)
+        return max(1, r_low + self._up_reach)
+
+    @property
+    def _up_reach(self) -> int:
+        "Input frames on each side that the upsampling block and the output layers reach."
+        r_high = self.up_block.temporal_radius
+        return max(math.ceil(r_high / self.time), (self.time - 1 + r_high) // self.time)
 
     def draw_noise(self, low, generator: torch.Generator | None = None) -> torch.Tensor:
         "Noise for a whole low-res video `low` (B, C, T, h, w): (B, noise_ch, T, h, w), one draw per absolute frame."
         B, _, T, h, w = low.shape
         return torch.randn(B, self.noise_ch, T, h, w, generator=generator, device=low.device if generator is None else generator.device, dtype=low.dtype)
 
-    def check_input(self, low, noise=None):
+    def check_input(self, low, noise=None, valid=None):
         C = self.spec.channels
+        if valid is not None and (valid.dtype != torch.bool or tuple(valid.shape) != (low.shape[0], low.shape[2])):
+            raise ValueError(f"Upsampler: valid must be a bool mask (B, T) = {(low.shape[0], low.shape[2])}, "
+                             f"got {describe(valid)}")
         if not torch.is_tensor(low) or low.ndim != 5 or low.shape[1] != C or not low.is_floating_point():
             raise ValueError(f"Upsampler: expected a low-res float video (B, {C}, T, H, W), got {describe(low)}")
         if noise is not None and (noise.shape[0], noise.shape[1]) + tuple(noise.shape[2:]) != (low.shape[0], self.noise_ch) + tuple(low.shape[2:]):
             raise ValueError(f"Upsampler: noise must be (B, {self.noise_ch}, T, H, W) = {(low.shape[0], self.noise_ch) + tuple(low.shape[2:])}, "
                              f"got {tuple(noise.shape)}")
 
-    def forward(self, low, noise=None, y=None) -> torch.Tensor:
-        self.check_input(low, noise)
+    def forward(self, low, noise=None, y=None, valid=None, crop: tuple | None = None) -> torch.Tensor:
+        """Upsample `low` (B, C, T, h, w). `valid` (B, T), for a training context zero-padded past the clip's
+        ends: False frames do not exist, so the output equals running on the valid frames alone.
+        `crop=(a, b)`: only the output of input frames a..b-1 is wanted (a window inside its halo): the
+        high-resolution layers then skip the rest, and the result equals `forward(...)[:, :, a*time:b*time]`."""
+        self.check_input(low, noise, valid)
         if noise is None: noise = self.draw_noise(low)
         cond = None
         if self.num_classes:
-            if y is None or y.shape != (low.shape[0],): raise ValueError(f"class-conditional upsampler: expected labels y of shape ({low.shape[0]},)")
+            if y is None or y.shape != (low.shape[0],):
+                raise ValueError(f"class-conditional upsampler: expected labels y of shape ({low.shape[0]},)")
             cond = self.embed(y)
-        x = self.inp(torch.cat([low, noise], 1))
-        for b in self.low_blocks: x = b(x, cond)
-        x = self.up_block(x, cond)
+        m = None if valid is None else valid.to(low.dtype)[:, None, :, None, None]
+        x = torch.cat([low, noise], 1)
+        x = self.inp(x if m is None else x * m)
+        for b in self.low_blocks: x = b(x, cond, m)
+        if crop is not None:        # keep what the window's outputs (and the key frame after it) depend on
+            a, b = crop
+            lo, hi = max(0, a - self._up_reach), min(low.shape[2], b + 1 + self._up_reach)
+            x, low, valid = x[:, :, lo:hi], low[:, :, lo:hi], None if valid is None else valid[:, lo:hi]
+            m = None if m is None else m[:, :, lo:hi]
+        x = self.up_block(x, cond, None if m is None else m.repeat_interleave(self.time, 2))
         delta = self.out(F.relu(self.out_norm(x, cond)))
-        return upsample(low, self.space, self.time, 'trilinear') + self.gain * delta
+        out = upsample(_hold(low, valid), self.space, self.time, self.base) + self.gain * delta
+        if self.grounding == 'projection':      # put back what downsampling the output misses of `low`
+            lost = _hold(low - downsample(out, self.space, self.time), valid)
+            out = out + upsample(lost, self.space, self.time, 'consistent')
+        if crop is not None: out = out[:, :, (a - lo) * self.time:(b - lo) * self.time]
+        return out
 
 # %% ../nbs/05_generators.ipynb #490a06ba
 def influence(upsampler: Upsampler, low, noise=None, tol: float = 1e-6) -> torch.Tensor:

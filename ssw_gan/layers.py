@@ -4,16 +4,34 @@
 
 # %% ../nbs/04_layers.ipynb #abdc5f05
 from __future__ import annotations
+import warnings
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.nn.utils.parametrizations import spectral_norm
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import _SpectralNorm
 from einops import rearrange
 
 # %% auto #0
-__all__ = ['SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'CondNorm', 'GBlock', 'DBlock', 'ConvGRU']
+__all__ = ['PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'CondNorm', 'GBlock', 'DBlock',
+           'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast']
 
 # %% ../nbs/04_layers.ipynb #feef5f7d
+class _SpectralNormFP32(_SpectralNorm):
+    "PyTorch's spectral-norm parametrization with autocast off: σ and the power iteration in float32."
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        dev = weight.device.type
+        if not torch.amp.is_autocast_available(dev): return super().forward(weight)   # e.g. 'meta'
+        with torch.autocast(dev, enabled=False):
+            return super().forward(weight.float())
+
+def spectral_norm(module: nn.Module, name: str = 'weight') -> nn.Module:
+    "Spectral normalisation of `module.name`, computed in float32 even under autocast."
+    w = getattr(module, name)
+    dim = 1 if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)) else 0
+    parametrize.register_parametrization(module, name, _SpectralNormFP32(w, 1, dim, 1e-12))
+    return module
+
 def SNConv2d(cin: int, cout: int, k: int = 3, **kw) -> nn.Module:
     "Spectrally normalised 2D convolution with 'same' padding for odd `k`."
     return spectral_norm(nn.Conv2d(cin, cout, k, padding=k // 2, **kw))
@@ -72,9 +90,12 @@ class GBlock(nn.Module):
     def temporal_radius(self) -> int:
         "Frames of its output on each side that one output frame of this block depends on (3D)."
         return (self.kt[0] - 1) // 2 + (self.kt[1] - 1) // 2 if self.dims == 3 else 0
-    def forward(self, x, cond=None):
-        h = self.c1(self._up(F.relu(self.n1(x, cond))))
-        h = self.c2(F.relu(self.n2(h, cond)))
+    def forward(self, x, cond=None, mask=None):
+        "`mask` (B, 1, T_out, 1, 1), 3D only: zero features there before each temporal convolution."
+        h = self._up(F.relu(self.n1(x, cond)))
+        h = self.c1(h if mask is None else h * mask)
+        h = F.relu(self.n2(h, cond))
+        h = self.c2(h if mask is None or self.kt[1] == 1 else h * mask)
         return h + self.sc(self._up(x))
 
 class DBlock(nn.Module):
@@ -114,3 +135,28 @@ class ConvGRU(nn.Module):
         for t in range(xs.shape[2]):
             h = self(xs[:, :, t], h); hs.append(h)
         return torch.stack(hs, 2)
+
+# %% ../nbs/04_layers.ipynb #30524883
+PRECISIONS = ('auto', 'fp32', 'bf16')
+
+def fast_bf16_cpu() -> bool:
+    "Whether this CPU has a fast bfloat16 matrix unit (AMX-BF16 or AVX512-BF16), read from /proc/cpuinfo."
+    try: flags = open('/proc/cpuinfo').read()
+    except OSError: return False
+    return 'amx_bf16' in flags or 'avx512_bf16' in flags
+
+def resolve_precision(precision: str, device) -> str:
+    "'fp32' or 'bf16' for `precision` ('auto', 'fp32', 'bf16') on `device`; warns where bf16 would be slow."
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    cuda = torch.device(device).type == 'cuda'
+    if precision == 'auto': return 'bf16' if cuda or fast_bf16_cpu() else 'fp32'
+    if precision == 'bf16' and not cuda and not fast_bf16_cpu():
+        warnings.warn("precision 'bf16' on a CPU without a fast bf16 unit (no amx_bf16 or avx512_bf16 flag): "
+                      "bf16 is emulated there and can run hundreds of times slower than 'fp32'")
+    return precision
+
+def autocast(device, precision: str = 'auto'):
+    "A context that runs matrix work in bf16 where `precision` resolves to 'bf16', else does nothing."
+    dev = torch.device(device).type
+    if resolve_precision(precision, device) == 'bf16': return torch.autocast(dev, torch.bfloat16)
+    return torch.autocast(dev, enabled=False)

@@ -22,14 +22,26 @@ def g_hinge(fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean()
 
 # %% ../nbs/07_losses.ipynb #296e82c7
-DEFAULT_WEIGHTS = {'spatial': 1.0, 'temporal': 1.0, 'matching': 1.0}
+DEFAULT_WEIGHTS = {'spatial': 1.0, 'temporal': 1.0, 'matching': 1.0, 'mismatch': 1.0, 'shift': 1.0}
 
 def batch_labels(batch: dict):
     "Class labels of a batch, or None where it has none (label -1)."
     y = batch.get('label')
     return y if torch.is_tensor(y) and y.numel() and (y >= 0).all() else None
 
-def d_loss(D, real: dict, fake: dict, weights: dict | None = None, mismatch: bool = False):
+def _negatives(real: dict, mismatch: bool, shift: bool) -> dict:
+    "The real pairs shown to the matching discriminator as fakes: {name: low-res windows}."
+    neg, B = {}, real['video'].shape[0]
+    if mismatch:
+        if B < 2: raise ValueError("mismatched pairs need a batch of 2 clips or more")
+        neg['mismatch'] = real['low'].roll(1, 0)
+    if shift:
+        if real.get('low_shift') is None:
+            raise ValueError("time-shifted pairs need real['low_shift'] (StageViews(..., shift=True))")
+        neg['shift'] = real['low_shift']
+    return neg
+
+def d_loss(D, real: dict, fake: dict, weights: dict | None = None, mismatch: bool = False, shift: bool = False):
     """The stage's discriminator loss and its parts. Real and fake clips are judged in one call of `D`
     (spatial D on the same frame positions); `fake['video']` should be detached from the generator."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
@@ -37,20 +49,21 @@ def d_loss(D, real: dict, fake: dict, weights: dict | None = None, mismatch: boo
     B, T = rv.shape[0], rv.shape[2]
     frames = torch.rand(B, T, device=rv.device).argsort(1)[:, :min(_unwrap(D).spatial.k, T)]
     up = real.get('low') is not None
-    if mismatch and up and B < 2: raise ValueError("mismatched pairs need a batch of 2 clips or more")
-    extra = (real['low'].roll(1, 0), rv) if mismatch and up else None
+    neg = _negatives(real, mismatch, shift) if up else {}
+    extra = (torch.cat(list(neg.values())), rv.repeat(len(neg), 1, 1, 1, 1)) if neg else None
     s = D(torch.cat([rv, fake['video']]), torch.cat([real['low'], fake['low']]) if up else None,
           None if y is None else torch.cat([y, y]), torch.cat([frames, frames]), extra)
+    s = {k: v.float() for k, v in s.items()}
     parts = {k: d_hinge(v[:B], v[B:]) for k, v in s.items() if k != 'matching_extra'}
-    if extra is not None:   # mismatched real pairs count as fakes for the matching discriminator
-        parts['matching'] = F.relu(1 - s['matching'][:B]).mean() + F.relu(1 + torch.cat([s['matching'][B:], s['matching_extra']])).mean()
+    for i, name in enumerate(neg):       # each kind of real-but-wrong pair: its own fake term
+        parts[name] = F.relu(1 + s['matching_extra'][i * B:(i + 1) * B]).mean()
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
 
 def g_loss(D, fake: dict, weights: dict | None = None):
     "The stage's generator loss and its parts."
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     s = D(fake['video'], fake.get('low'), batch_labels(fake))
-    parts = {k: g_hinge(v) for k, v in s.items()}
+    parts = {k: g_hinge(v.float()) for k, v in s.items()}
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
 
 def _unwrap(m): return getattr(m, 'module', m)
@@ -61,18 +74,32 @@ def build_stage(spec):
     from ssw_gan.generators import Stage1Generator, Upsampler
     return (Upsampler(spec) if spec.is_upsampler else Stage1Generator(spec)), StageDiscriminators(spec)
 
-def fake_batch(G, spec, real: dict) -> dict:
-    "The generator's answer to a real batch: a whole video for stage 1, the upsampled input window for upsamplers."
-    B = real['video'].shape[0]
-    if spec.is_upsampler: return {'low': real['low'], 'video': G(real['low'])}
-    return {'video': G(G.sample_latent(B, device=real['video'].device))}
+def fake_batch(G, spec, real: dict, y=None) -> dict:
+    """The generator's answer to a real batch: a whole video for stage 1 (as long as the real ones); for
+    upsamplers, the window upsampled from its context (window + halo, where the batch has one) and cropped to
+    the window, as chunked inference crops it. Training and the cost counters both make fakes here."""
+    g, rv = _unwrap(G), real['video']
+    if spec.is_upsampler:
+        low = real['low']
+        if real.get('context') is None: return {'low': low, 'video': G(low, None, y), 'label': real.get('label')}
+        halo = (real['context'].shape[2] - low.shape[2]) // 2
+        out = G(real['context'], None, y, real.get('valid'), (halo, halo + low.shape[2]))
+        return {'low': low, 'video': out, 'label': real.get('label')}
+    z = torch.randn(rv.shape[0], g.z_dim, device=rv.device)
+    return {'video': G(z, y, rv.shape[2]), 'label': real.get('label')}
 
-def random_batch(spec, batch: int = 1, device=None) -> dict:
-    "Random videos in [-1, 1] shaped like a stage's training examples: `{'video'}`, plus `{'low'}` for upsamplers."
+def random_batch(spec, batch: int = 1, device=None, halo: int = 0) -> dict:
+    """Random videos in [-1, 1] shaped like a stage's training examples: `{'video'}`, plus `{'low'}` for
+    upsamplers, and with `halo` the context around it `{'context', 'valid'}` (all frames real)."""
     T = spec.window or spec.frames
     r = {'video': torch.rand(batch, spec.channels, T, spec.height, spec.width, device=device) * 2 - 1}
     if spec.is_upsampler:
-        r['low'] = torch.rand(batch, spec.channels, T // spec.time, spec.height // spec.space, spec.width // spec.space, device=device) * 2 - 1
+        h, w = spec.height // spec.space, spec.width // spec.space
+        ctx = torch.rand(batch, spec.channels, T // spec.time + 2 * halo, h, w, device=device) * 2 - 1
+        r['low'] = ctx[:, :, halo:halo + T // spec.time]
+        if halo:
+            r['context'] = ctx
+            r['valid'] = torch.ones(batch, ctx.shape[2], dtype=torch.bool, device=device)
     return r
 
 # %% ../nbs/07_losses.ipynb #5bd9e666
@@ -81,7 +108,8 @@ def step_cost(spec) -> dict:
     from torch.utils.flop_counter import FlopCounterMode
     torch.manual_seed(0)
     G, D = (m.to('meta') for m in build_stage(spec))
-    real, saved = random_batch(spec, 1, 'meta'), []
+    halo = G.receptive_field if spec.is_upsampler else 0          # trained with its halo: see the train chapter
+    real, saved = random_batch(spec, 1, 'meta', halo), []
     def pack(t): saved.append(t.numel() * t.element_size()); return t
     with torch.device('meta'), FlopCounterMode(display=False) as fc, torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
         fake = fake_batch(G, spec, real)

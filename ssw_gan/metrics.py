@@ -5,10 +5,12 @@
 # %% ../nbs/11_metrics.ipynb #36fd9d44
 from __future__ import annotations
 import torch
+from einops import rearrange
 from .video import downsample, check_video, describe
 
 # %% auto #0
-__all__ = ['gaussian_stats', 'frechet_distance', 'grounding_error', 'pipeline_grounding', 'seam_score']
+__all__ = ['gaussian_stats', 'frechet_distance', 'grounding_error', 'pipeline_grounding', 'seam_score', 'laplacian_energy',
+           'inbetween_sharpness']
 
 # %% ../nbs/11_metrics.ipynb #c4c8724c
 def _clip(w: torch.Tensor) -> torch.Tensor:
@@ -63,3 +65,19 @@ def seam_score(video, window: int, offset: int = 0, phase: int = 1) -> float:
     inside = same_phase & ~border
     if not inside.any(): raise ValueError(f"seam_score: no steps inside windows at phase {phase} in {T} frames")
     return (d[border].mean() / d[inside].mean()).item()
+
+# %% ../nbs/11_metrics.ipynb #c7f6f2cf
+def laplacian_energy(video) -> torch.Tensor:
+    "Mean squared 3x3 Laplacian of each frame's grey level: (T,) for a float video (B, C, T, H, W)."
+    check_video(video, 'laplacian_energy')
+    grey = rearrange(video.float().mean(1), 'b t h w -> (b t) 1 h w')
+    k = torch.tensor([[0., 1., 0.], [1., -4., 1.], [0., 1., 0.]], device=video.device)
+    lap = torch.nn.functional.conv2d(grey, k[None, None])
+    return rearrange(lap.pow(2).mean((1, 2, 3)), '(b t) -> b t', b=video.shape[0]).mean(0)
+
+def inbetween_sharpness(video, time: int = 2) -> float:
+    "Laplacian energy of the in-between frames (not multiples of `time`) over that of the key frames."
+    e = laplacian_energy(video)
+    key = torch.arange(len(e)) % time == 0
+    if key.all() or not key.any(): raise ValueError(f"inbetween_sharpness: need frames of both kinds, got {len(e)}")
+    return (e[~key].mean() / e[key].mean()).item()

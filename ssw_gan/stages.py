@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field, asdict, replace
 
 # %% auto #0
-__all__ = ['presets', 'StageSpec', 'PipelineSpec', 'get_preset', 'save_checkpoint', 'SpecMismatch', 'load_checkpoint',
+__all__ = ['GROUNDED', 'presets', 'StageSpec', 'PipelineSpec', 'get_preset', 'save_checkpoint', 'SpecMismatch', 'load_checkpoint',
            'plot_stages', 'with_length', 'single_stage']
 
 # %% ../nbs/01_stages.ipynb #af6f8ebd
@@ -96,13 +96,18 @@ def _pipeline(name, h, w, t, n_stages, window, fps, stage1: dict, upsampler: dic
         stages.append(StageSpec(h, w, t, space=space, time=time, window=window, model=dict(upsampler)))
     return PipelineSpec(name, tuple(stages), fps=fps)
 
+# the upsamplers' fixed base and grounding (the generators chapter), and where the matching D judges pairs
+GROUNDED = dict(base='consistent', grounding='projection', match_res='low')
+
 presets = {
     'tiny': _pipeline('tiny', 16, 16, 8, 3, window=8, fps=16,
                       stage1=dict(g_ch=[64, 32, 32], z_dim=64, d_ch=[32, 64, 64], k=4, num_classes=0),
-                      upsampler=dict(u_ch=32, u_high_ch=16, u_blocks=1, noise_ch=4, d_ch=[16, 32, 64], k=4, num_classes=0)),
+                      upsampler=dict(u_ch=32, u_high_ch=16, u_blocks=1, noise_ch=4, d_ch=[16, 32, 64], k=4, num_classes=0,
+                                     **GROUNDED)),
     'paper': _pipeline('paper', 32, 32, 25, 3, window=16, fps=25,
                        stage1=dict(g_ch=[512, 256, 128, 64], z_dim=120, d_ch=[64, 128, 256, 512], k=8, num_classes=0),
-                       upsampler=dict(u_ch=128, u_high_ch=64, u_blocks=2, noise_ch=8, d_ch=[32, 64, 128, 256], k=8, num_classes=0)),
+                       upsampler=dict(u_ch=128, u_high_ch=64, u_blocks=2, noise_ch=8, d_ch=[32, 64, 128, 256], k=8, num_classes=0,
+                                      **GROUNDED)),
 }
 
 def get_preset(name: str) -> PipelineSpec:

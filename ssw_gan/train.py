@@ -13,9 +13,10 @@ import torch
 import torch.distributed as dist
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm.auto import tqdm
-from .stages import PipelineSpec, save_checkpoint, load_checkpoint, SpecMismatch
+from .stages import PipelineSpec, save_checkpoint, load_checkpoint, SpecMismatch, with_length
+from .layers import autocast, resolve_precision
 from .data import StageViews, stage_view, MovingSprites, ScrollingScene, ClipCache
-from .losses import build_stage, d_loss, g_loss, batch_labels
+from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .video import side_by_side, write_video
 
 # %% auto #0
@@ -31,8 +32,12 @@ class TrainConfig:
     lr_d: float = 4e-4
     betas: tuple = (0.0, 0.999)
     ema_decay: float = 0.999
+    ema_start: int = 0              # steps before the EMA starts averaging (until then it copies G)
     mismatch: bool = True           # mismatched real pairs as fakes for the matching discriminator
-    weights: dict | None = None     # discriminator weights (default: losses.DEFAULT_WEIGHTS)
+    shift: bool = False             # time-shifted real pairs as fakes for the matching discriminator
+    weights: dict | None = None     # loss weights (default: losses.DEFAULT_WEIGHTS)
+    precision: str = 'auto'         # 'auto', 'fp32' or 'bf16' (see layers.autocast)
+    length: int | None = None       # top-stage frames of the training clips (default: the pipeline's)
     log_every: int = 25
     sample_every: int = 1000
     ckpt_every: int = 500
@@ -72,6 +77,9 @@ def make_dataset(data, pipeline: PipelineSpec, seed: int = 0):
     return ClipCache(data)
 
 # %% ../nbs/09_train.ipynb #f4176993
+def _is_bn_stat(name: str) -> bool:
+    return name.rsplit('.', 1)[-1] in ('running_mean', 'running_var', 'num_batches_tracked')
+
 class Trainer:
     "Trains stage `stage` of `pipeline` on `dataset` (top-resolution clips), writing to `out`."
     def __init__(self, pipeline: PipelineSpec, stage: int, dataset, out, config: TrainConfig | None = None,
@@ -96,9 +104,16 @@ class Trainer:
         if self.cfg.compile: G, D = torch.compile(G), torch.compile(D)
         self.G, self.D = G, D
         c = self.cfg
+        self.precision = resolve_precision(c.precision, self.device)
         self.opt_g = torch.optim.Adam(self.g_raw.parameters(), c.lr_g, betas=c.betas)
         self.opt_d = torch.optim.Adam(self.d_raw.parameters(), c.lr_d, betas=c.betas)
-        self.views = StageViews(dataset, pipeline, stage)
+        self.clips = pipeline if c.length is None else with_length(pipeline, c.length)   # what the clips are
+        if self.spec.is_upsampler and self.clips.stage(stage).frames < self.spec.window:
+            raise ValueError(f"clips of {c.length} top frames give stage {stage} videos of "
+                             f"{self.clips.stage(stage).frames} frames, shorter than its training window of "
+                             f"{self.spec.window} frames")
+        self.halo = self.g_raw.receptive_field if self.spec.is_upsampler else 0
+        self.views = StageViews(dataset, self.clips, stage, halo=self.halo, shift=c.shift)
         if len(self.views) < c.batch_size * self.world:
             raise ValueError(f"the dataset has {len(self.views)} clips; a batch needs {c.batch_size} per process x {self.world}")
         self.step, self.epoch, self.pos, self.history = 0, 0, 0, []
@@ -132,30 +147,32 @@ class Trainer:
         g = torch.Generator().manual_seed(1234)
         if not self.spec.is_upsampler: return {'z': torch.randn(n, self.g_raw.z_dim, generator=g)}
         n = min(n, len(dataset))
-        views = [stage_view(dataset[i]['video'], self.pipeline, self.k, start=0) for i in range(n)]
-        low = torch.cat([v['low'] for v in views])
-        return {'low': low, 'high': torch.cat([v['high'] for v in views]), 'noise': self.g_raw.draw_noise(low, generator=g)}
+        views = [stage_view(dataset[i]['video'], self.clips, self.k, 0, self.halo) for i in range(n)]
+        fixed = {key: torch.cat([v[key] for v in views]) for key in ('low', 'high', 'context', 'valid')}
+        return fixed | {'noise': self.g_raw.draw_noise(fixed['context'], generator=g)}
 
     # -- one step --------------------------------------------------------------------------------------------
-    def _autocast(self): return torch.autocast('cuda', torch.bfloat16) if self.cuda else nullcontext()
+    def _autocast(self): return autocast(self.device, self.precision)
+
+    def _window(self) -> tuple:
+        "Where the window lies in its context, in input frames: the part of the output D judges."
+        return (self.halo, self.halo + self.spec.low_window)
 
     def _fake(self, real: dict) -> dict:
         y = batch_labels(real) if getattr(self.g_raw, 'num_classes', 0) else None
-        if self.spec.is_upsampler: return {'low': real['low'], 'video': self.G(real['low'], None, y), 'label': real.get('label')}
-        z = torch.randn(real['video'].shape[0], self.g_raw.z_dim, device=self.device)
-        return {'video': self.G(z, y), 'label': real.get('label')}
+        return fake_batch(self.G, self.spec, real, y)
 
     def train_step(self, batch: dict) -> dict:
         """One discriminator step and one generator step on a batch of `StageViews`; returns the losses as detached
         tensors (reading them with `.item()` would wait for the GPU at every step, so `fit` does it only when it logs)."""
         dev, c = self.device, self.cfg
-        real = {'video': (batch['high'] if self.spec.is_upsampler else batch['video']).to(dev, non_blocking=True),
-                'low': batch['low'].to(dev, non_blocking=True) if self.spec.is_upsampler else None,
-                'label': batch['label'].to(dev)}
+        real = {k: v.to(dev, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
+        if self.spec.is_upsampler: real['video'] = real.pop('high')
+        else: real['low'] = None
         self.G.train(); self.D.train()
         with self._autocast():
             with torch.no_grad(): fake = self._fake(real)
-            ld, dparts = d_loss(self.D, real, fake, c.weights, c.mismatch)
+            ld, dparts = d_loss(self.D, real, fake, c.weights, c.mismatch, c.shift)
         self.opt_d.zero_grad(set_to_none=True); ld.backward(); self.opt_d.step()
         with self._autocast():
             lg, gparts = g_loss(self.D, self._fake(real), c.weights)
@@ -169,9 +186,18 @@ class Trainer:
     def _update_ema(self):
         if self.world > 1:   # DDP syncs gradients, hence weights; batch-norm statistics stay per rank until synced here
             for b in self.g_raw.buffers(): dist.broadcast(b, 0)
-        d = self.cfg.ema_decay
+        d = self.cfg.ema_decay if self.step >= self.cfg.ema_start else 0.0
         for pe, p in zip(self.G_ema.parameters(), self.g_raw.parameters()): pe.lerp_(p, 1 - d)
-        for be, b in zip(self.G_ema.buffers(), self.g_raw.buffers()): be.copy_(b)   # spectral norm vectors, BN statistics
+        for (name, be), b in zip(self.G_ema.named_buffers(), self.g_raw.buffers()):
+            if not _is_bn_stat(name): be.copy_(b)     # spectral-norm vectors; BN statistics are standing ones
+
+    @torch.no_grad()
+    def _standing_stats(self):
+        "Batch-norm statistics of the EMA generator, from its own samples (stage 1 only; BigGAN's standing stats)."
+        if not self.spec.is_upsampler:
+            frames = self.clips.stage(1).frames
+            self.G_ema.standing_stats(batches=16, batch=self.cfg.batch_size, frames=frames, seed=self.step)
+            self.G_ema.eval()
 
     # -- the loop --------------------------------------------------------------------------------------------
     def fit(self, steps: int | None = None) -> list[dict]:
@@ -189,8 +215,11 @@ class Trainer:
                 rec = {k: v.item() if torch.is_tensor(v) else v for k, v in rec.items()}
                 rec['sec'] = round(time.perf_counter() - t0, 3); self._log(rec)
                 bar.set_postfix(d=f"{rec['d_loss']:.3f}", g=f"{rec['g_loss']:.3f}")
-            if self.step % c.sample_every == 0 or self.step == total: self.write_samples()
-            if self.step % c.ckpt_every == 0 or self.step == total: self.save()
+            sample_now = self.step % c.sample_every == 0 or self.step == total
+            save_now = self.step % c.ckpt_every == 0 or self.step == total
+            if sample_now or save_now: self._standing_stats()
+            if sample_now: self.write_samples()
+            if save_now: self.save()
         bar.close()
         return self.history
 
@@ -205,7 +234,8 @@ class Trainer:
     def sample(self) -> torch.Tensor:
         "The EMA generator's output for the fixed sample inputs (float videos)."
         f = {k: v.to(self.device) for k, v in self._fixed.items()}
-        return self.G_ema(f['low'], f['noise']) if self.spec.is_upsampler else self.G_ema(f['z'])
+        if not self.spec.is_upsampler: return self.G_ema(f['z'], frames=self.clips.stage(1).frames)
+        return self.G_ema(f['context'], f['noise'], valid=f['valid'], crop=self._window())
 
     def write_samples(self):
         "samples/stepNNNNNNN.mp4 (for upsamplers: input, output and the real window, side by side) and losses.png."

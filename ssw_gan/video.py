@@ -13,8 +13,9 @@ from einops import rearrange, repeat
 import mediapy
 
 # %% auto #0
-__all__ = ['describe', 'check_video', 'to_float', 'to_uint8', 'downsample', 'upsample', 'resize_crop', 'ffmpeg_exe', 'as_frames',
-           'decode_error', 'read_video', 'write_video', 'side_by_side', 'show_videos', 'frame_grid']
+__all__ = ['UPSAMPLE_MODES', 'describe', 'check_video', 'to_float', 'to_uint8', 'downsample', 'upsample', 'resize_crop',
+           'ffmpeg_exe', 'as_frames', 'decode_error', 'read_video', 'write_video', 'side_by_side', 'show_videos',
+           'frame_grid']
 
 # %% ../nbs/00_video.ipynb #47911091
 def describe(x) -> str:
@@ -58,10 +59,13 @@ def downsample(x: torch.Tensor, space: int = 2, time: int = 2) -> torch.Tensor:
     return F.avg_pool3d(x, (1, space, space)) if space > 1 else x
 
 # %% ../nbs/00_video.ipynb #c3a071cb
+UPSAMPLE_MODES = ('nearest', 'trilinear', 'consistent')
+
 def upsample(x: torch.Tensor, space: int = 2, time: int = 2, mode: str = 'trilinear') -> torch.Tensor:
     "Fixed upsampling of a float video `(B, C, T, H, W)` by integer factors, aligned with `downsample`."
     check_video(x, 'upsample'); _check_factor(space, 'space'); _check_factor(time, 'time')
-    if mode not in ('nearest', 'trilinear'): raise ValueError(f"upsample: mode must be 'nearest' or 'trilinear', got {mode!r}")
+    if mode not in UPSAMPLE_MODES:
+        raise ValueError(f"upsample: mode must be one of {UPSAMPLE_MODES}, got {mode!r}")
     if time > 1:
         if mode == 'nearest': x = repeat(x, 'b c t h w -> b c (t k) h w', k=time)
         else:
@@ -69,9 +73,14 @@ def upsample(x: torch.Tensor, space: int = 2, time: int = 2, mode: str = 'trilin
             w = torch.arange(time, dtype=x.dtype, device=x.device).view(time, 1, 1) / time
             mix = x.unsqueeze(3) * (1 - w) + nxt.unsqueeze(3) * w      # (b, c, t, k, h, w)
             x = rearrange(mix, 'b c t k h w -> b c (t k) h w')
-    if space > 1:
-        x = F.interpolate(x, scale_factor=(1, space, space), mode=mode, **({} if mode == 'nearest' else {'align_corners': False}))
-    return x
+    if space == 1: return x
+    nearest = F.interpolate(x, scale_factor=(1, space, space), mode='nearest')
+    if mode == 'nearest': return nearest
+    smooth = F.interpolate(x, scale_factor=(1, space, space), mode='trilinear', align_corners=False)
+    if mode == 'trilinear': return smooth
+    # 'consistent': add back, in pixel blocks, what area-averaging the smooth upsampling loses
+    lost = x - F.avg_pool3d(smooth, (1, space, space))
+    return smooth + F.interpolate(lost, scale_factor=(1, space, space), mode='nearest')
 
 # %% ../nbs/00_video.ipynb #15723639
 def resize_crop(video, size) -> np.ndarray:

