@@ -303,4 +303,6 @@ d = { 'settings': { 'branch': 'main',
                                  'ssw_gan.widgets.StagePlayer.stage_frame': ('widgets.html#stageplayer.stage_frame', 'ssw_gan/widgets.py'),
                                  'ssw_gan.widgets.StagePlayer.update': ('widgets.html#stageplayer.update', 'ssw_gan/widgets.py'),
                                  'ssw_gan.widgets._check_videos': ('widgets.html#_check_videos', 'ssw_gan/widgets.py'),
+                                 'ssw_gan.widgets._compare': ('widgets.html#_compare', 'ssw_gan/widgets.py'),
+                                 'ssw_gan.widgets._corner': ('widgets.html#_corner', 'ssw_gan/widgets.py'),
                                  'ssw_gan.widgets._mark': ('widgets.html#_mark', 'ssw_gan/widgets.py')}}}

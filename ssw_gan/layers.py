@@ -136,7 +136,7 @@ class ConvGRU(nn.Module):
             h = self(xs[:, :, t], h); hs.append(h)
         return torch.stack(hs, 2)
 
-# %% ../nbs/04_layers.ipynb #30524883
+# %% ../nbs/04_layers.ipynb #af7e6489
 PRECISIONS = ('auto', 'fp32', 'bf16')
 
 def fast_bf16_cpu() -> bool:

@@ -66,7 +66,7 @@ def seam_score(video, window: int, offset: int = 0, phase: int = 1) -> float:
     if not inside.any(): raise ValueError(f"seam_score: no steps inside windows at phase {phase} in {T} frames")
     return (d[border].mean() / d[inside].mean()).item()
 
-# %% ../nbs/11_metrics.ipynb #c7f6f2cf
+# %% ../nbs/11_metrics.ipynb #32236767
 def laplacian_energy(video) -> torch.Tensor:
     "Mean squared 3x3 Laplacian of each frame's grey level: (T,) for a float video (B, C, T, H, W)."
     check_video(video, 'laplacian_energy')

@@ -31,6 +31,12 @@ def _check_videos(videos) -> list[np.ndarray]:
         raise ValueError(f"the stages' batch sizes differ: {[tuple(v.shape) for v in videos if torch.is_tensor(v)]}; give one sample per stage")
     return [f.repeat(3, -1) if f.shape[-1] == 1 else f for f in out]
 
+def _corner(frame: np.ndarray, colour=(255, 214, 0)) -> np.ndarray:
+    "A copy of a frame with a yellow triangle in its top-left corner (marks an in-between frame)."
+    f, n = frame.copy(), max(4, frame.shape[0] // 6)
+    for r in range(n): f[r, :n - r] = colour
+    return f
+
 def _mark(frame: np.ndarray, colour=(255, 64, 64), width: int = 3) -> np.ndarray:
     "A copy of a frame with a coloured border (marks the first frame of a window)."
     f = frame.copy()
@@ -41,8 +47,9 @@ def _mark(frame: np.ndarray, colour=(255, 64, 64), width: int = 3) -> np.ndarray
 class StagePlayer(W.VBox):
     "Every stage of a sample side by side: one play button and slider in sync across frame rates, window borders, new samples."
     def __init__(self, videos=None, titles=None, pipeline=None, height: int = 160, fps: float | None = None,
-                 windows: list | None = None, seed: int = 0):
-        self.pipeline, self.height = pipeline, height
+                 windows: list | None = None, seed: int = 0, inbetween: list | None = None):
+        "`inbetween`: per video, its time factor over its input (frames not a multiple are marked), or None."
+        self.pipeline, self.height, self.inbetween = pipeline, height, inbetween
         if videos is None:
             if pipeline is None: raise ValueError("StagePlayer needs videos or a pipeline to generate them")
             videos = pipeline.generate(n=1, seed=seed)
@@ -86,7 +93,9 @@ class StagePlayer(W.VBox):
         i = self.frame_indices(t)[k]
         img = _to_height(f[i:i + 1], self.height)[0]
         w = self.windows[k] if self.windows and k < len(self.windows) else None
-        return _mark(img) if self.borders.value and w and i % w == 0 else img
+        if self.borders.value and w and i % w == 0: img = _mark(img)
+        t = self.inbetween[k] if self.inbetween else None
+        return _corner(img) if t and i % t else img
 
     def update(self):
         t = self.slider.value
@@ -102,3 +111,27 @@ class StagePlayer(W.VBox):
         data = bundle[0] if isinstance(bundle, tuple) else bundle
         data['text/html'] = show_videos(dict(zip(self.titles, self.frames)), height=self.height, fps=self.fps, return_html=True)
         return bundle
+
+# %% ../nbs/13_widgets.ipynb #5f1043e0
+@classmethod
+def _compare(cls, pipeline, stage: int, clip, seed: int = 0, height: int = 160) -> StagePlayer:
+    """Upsampling stage `stage` of `pipeline` on a real top-resolution `clip` (uint8 (T, H, W, C) or float
+    (1, C, T, H, W)): input, fixed base upsampling, learned output and the real video, in sync."""
+    from ssw_gan.data import stage_pyramid
+    from ssw_gan.inference import apply_chunked, FrameNoise
+    from ssw_gan.video import upsample, to_float
+    if not 2 <= stage <= len(pipeline.spec):
+        raise ValueError(f"compare shows an upsampling stage: 2..{len(pipeline.spec)}, got {stage}")
+    up = pipeline.generators[stage - 1]
+    x = clip[:1] if torch.is_tensor(clip) and clip.is_floating_point() else to_float(clip)[:1]
+    pyr = stage_pyramid(x.to(pipeline.device), pipeline.spec)
+    low, real = pyr[stage - 2], pyr[stage - 1]
+    noise = FrameNoise(up.noise_ch, seed, stage)(0, low.shape[2], low)
+    learned = apply_chunked(up, low, noise, window=min(up.spec.low_window, low.shape[2]))
+    base = upsample(low, up.space, up.time, up.base)
+    titles = [f'input (stage {stage - 1})', f'fixed {up.base}', f'learned (stage {stage})', 'real']
+    t = up.time
+    return cls([low, base, learned, real], titles, height=height, fps=pipeline.spec.stage_fps(stage),
+               windows=[None] * 4, inbetween=[None, t, t, t])
+
+StagePlayer.compare = _compare

@@ -10,6 +10,10 @@ BUILD = """from ssw_gan.inference import Pipeline
 from ssw_gan.widgets import StagePlayer"""
 SHOW = """player = StagePlayer(pipeline=Pipeline.pretrained(), height=96)
 player"""
+# the comparison mode: one upsampling stage of the shipped pipeline against fixed upsampling and a real clip
+SHOW_COMPARE = """from ssw_gan.data import MovingSprites
+player = StagePlayer.compare(Pipeline.pretrained(), 3, MovingSprites(64, 32, seed=7)[0]['video'], height=96)
+player"""
 STATE = """import hashlib, json, mediapy
 t = player.slider.value
 print(json.dumps({'t': t, 'n': player.n, 'idx': player.frame_indices(t),
@@ -26,6 +30,7 @@ def _nb(cells):
 def lab(tmp_path):
     need_chromium()
     (tmp_path / 'player.ipynb').write_text(json.dumps(_nb([BUILD, SHOW, STATE])))
+    (tmp_path / 'compare.ipynb').write_text(json.dumps(_nb([BUILD, SHOW_COMPARE, STATE])))
     settings = tmp_path / 'lab-settings' / '@jupyterlab' / 'apputils-extension'
     settings.mkdir(parents=True)          # no news or update checks: the machine is offline
     (settings / 'notification.jupyterlab-settings').write_text(json.dumps({'fetchNews': 'false', 'checkForUpdates': False}))
@@ -85,16 +90,23 @@ def _wait_shown(page, ok, timeout=30):
         page.wait_for_timeout(100)
 
 def test_player_in_jupyterlab_moves_all_stages_in_sync(lab):
+    _drag_and_check(lab, 'player.ipynb', pictures=3, first_frames=8)
+
+def test_compare_mode_in_jupyterlab_moves_all_four_in_sync(lab):
+    "Input (16 frames), fixed upsampling, learned upsampling and the real video (32 frames each), in sync."
+    _drag_and_check(lab, 'compare.ipynb', pictures=4, first_frames=16)
+
+def _drag_and_check(lab, notebook: str, pictures: int, first_frames: int):
     with browser() as b:
         page = b.new_page(viewport={'width': 1400, 'height': 1000}); w = PageWatch(page)
-        page.goto(f'{lab}/lab/tree/player.ipynb?token={TOKEN}')
+        page.goto(f'{lab}/lab/tree/{notebook}?token={TOKEN}')
         page.wait_for_function('window.jupyterapp && window.jupyterapp.shell.currentWidget && '
                                'window.jupyterapp.shell.currentWidget.content && window.jupyterapp.shell.currentWidget.content.widgets.length === 3',
                                timeout=120_000)
         _run(page, 0); _run(page, 1)
         imgs = page.locator('.jp-OutputArea .widget-image')
-        imgs.nth(2).wait_for(state='visible', timeout=60_000)
-        assert imgs.count() == 3, 'one picture per stage'
+        imgs.nth(pictures - 1).wait_for(state='visible', timeout=60_000)
+        assert imgs.count() == pictures, 'one picture per video'
         page.wait_for_function('imgs => imgs.every(i => i.complete && i.naturalWidth > 0)', arg=imgs.element_handles())
         before = _shown(page)
         heights = page.evaluate('imgs => imgs.map(i => i.getBoundingClientRect().height)', imgs.element_handles())
@@ -122,5 +134,5 @@ def test_player_in_jupyterlab_moves_all_stages_in_sync(lab):
         assert after == state['shown'] == state['expected'], state
         # and stage k's frame covers the same moment: index = floor(t * T_k / n)
         n, t = state['n'], state['t']
-        assert state['idx'][-1] == t and state['idx'][0] == t * 8 // n, state
+        assert state['idx'][-1] == t and state['idx'][0] == t * first_frames // n, state
         assert not [p for p in w.problems if 'favicon' not in p], '\n'.join(w.problems)
