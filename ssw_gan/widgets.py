@@ -112,7 +112,7 @@ class StagePlayer(W.VBox):
         data['text/html'] = show_videos(dict(zip(self.titles, self.frames)), height=self.height, fps=self.fps, return_html=True)
         return bundle
 
-# %% ../nbs/13_widgets.ipynb #5f1043e0
+# %% ../nbs/13_widgets.ipynb #645c2395
 @classmethod
 def _compare(cls, pipeline, stage: int, clip, seed: int = 0, height: int = 160) -> StagePlayer:
     """Upsampling stage `stage` of `pipeline` on a real top-resolution `clip` (uint8 (T, H, W, C) or float
