@@ -141,7 +141,8 @@ PRECISIONS = ('auto', 'fp32', 'bf16')
 
 def fast_bf16_cpu() -> bool:
     "Whether this CPU has a fast bfloat16 matrix unit (AMX-BF16 or AVX512-BF16), read from /proc/cpuinfo."
-    try: flags = open('/proc/cpuinfo').read()
+    try:
+        with open('/proc/cpuinfo') as f: flags = f.read()
     except OSError: return False
     return 'amx_bf16' in flags or 'avx512_bf16' in flags
 
