@@ -23,13 +23,18 @@ import torch
 from ssw_gan.data import MovingSprites, stage_view
 from ssw_gan.losses import DEFAULT_WEIGHTS
 from ssw_gan.metrics import grounding_error
-from ssw_gan.stages import presets
+from dataclasses import replace
+from ssw_gan.stages import presets, PipelineSpec
 from ssw_gan.train import Trainer, TrainConfig
 from ssw_gan.video import to_float, downsample, upsample
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # ---- the same code as in the tutorial ---------------------------------------------------------------------------
+LEARNED = PipelineSpec('tiny-learned', tuple(replace(s, model={**s.model, 'grounding': 'learned'}) if s.is_upsampler
+                                             else s for s in presets['tiny'].stages), fps=presets['tiny'].fps)
+NO_MATCHING = {'matching': 0.0, 'mismatch': 0.0}
+
 def sprite_pool(n: int, seed: int) -> torch.Tensor:
     "`n` moving-sprites clips rendered once at stage 2's full size: float (n, 3, 16, 32, 32)."
     ds = MovingSprites(64, 32, length=n, seed=seed)
@@ -58,7 +63,7 @@ def evaluate(tr: Trainer, held: dict) -> dict:
 def ablation_run(weights, pool, held, steps: int, every: int, seed: int = 0, batch_size: int = 8, ema_decay: float = 0.95):
     "Train tiny stage 2 for `steps` steps with discriminator `weights`; evaluate every `every` steps (and at step 0)."
     cfg = TrainConfig(steps=steps, batch_size=batch_size, weights=weights, ema_decay=ema_decay, seed=seed)
-    tr = Trainer(presets['tiny'], 2, MovingSprites(64, 32, length=len(pool), seed=seed), tempfile.mkdtemp(), cfg, progress=False)
+    tr = Trainer(LEARNED, 2, MovingSprites(64, 32, length=len(pool), seed=seed), tempfile.mkdtemp(), cfg, progress=False)
     g = torch.Generator().manual_seed(seed)
     log = {'step': [0], **{k: [v] for k, v in evaluate(tr, held).items()}, 'losses': []}
     t0 = time.perf_counter()
@@ -73,7 +78,7 @@ def ablation_run(weights, pool, held, steps: int, every: int, seed: int = 0, bat
     return tr, log
 # -----------------------------------------------------------------------------------------------------------------
 
-RUNS = (('with matching D', None), ('without matching D', {'matching': 0.0}))
+RUNS = (('with matching D', None), ('without matching D', NO_MATCHING))
 
 def held_out(n: int, seed: int) -> dict:
     "Fixed held-out windows (frames 4..11 of clips never trained on) with fixed noise."
