@@ -123,24 +123,35 @@ class Trainer:
             raise FileExistsError(f"{self.out} already holds checkpoints: resume=True (--resume) continues, or use another folder")
 
     # -- data ------------------------------------------------------------------------------------------------
-    def _loader(self):
-        "This epoch's batches, from the batch after the last one trained (so a resumed run continues the same order)."
+    def _epoch_order(self, epoch: int) -> list[int]:
+        "This rank's shuffled clip indices for `epoch`: the same on every run with the same seed."
         c = self.cfg
         if self.world > 1:
             sampler = DistributedSampler(self.views, self.world, self.rank, shuffle=True, seed=c.seed, drop_last=True)
-            sampler.set_epoch(self.epoch)
-        else: sampler = RandomSampler(self.views, generator=torch.Generator().manual_seed(c.seed + self.epoch))
-        order = list(sampler)[self.pos * c.batch_size:]
-        # its own generator: creating the loader must not draw from the global RNG, or a resumed run would diverge
-        return DataLoader(self.views, c.batch_size, sampler=order, drop_last=True, num_workers=c.num_workers,
-                          pin_memory=self.cuda, generator=torch.Generator().manual_seed(c.seed + self.epoch))
+            sampler.set_epoch(epoch)
+        else: sampler = RandomSampler(self.views, generator=torch.Generator().manual_seed(c.seed + epoch))
+        return list(sampler)
+
+    def _batch_indices(self, epoch: int, pos: int):
+        "Index lists of the batches from batch `pos` of `epoch` on, epoch after epoch (no batch spans two epochs)."
+        bs = self.cfg.batch_size
+        while True:
+            order = self._epoch_order(epoch)
+            for i in range(pos, len(order) // bs): yield order[i * bs:(i + 1) * bs]
+            epoch, pos = epoch + 1, 0
 
     def _batches(self):
-        while True:
-            for b in self._loader():
-                self.pos += 1
-                yield b
-            self.epoch, self.pos = self.epoch + 1, 0
+        "Training batches from where the run stands, through one DataLoader whose workers live across epochs."
+        c = self.cfg
+        per_epoch = len(self._epoch_order(self.epoch)) // c.batch_size
+        # its own generator: creating the loader must not draw from the global RNG, or a resumed run would diverge
+        loader = DataLoader(self.views, batch_sampler=self._batch_indices(self.epoch, self.pos),
+                            num_workers=c.num_workers, persistent_workers=c.num_workers > 0, pin_memory=self.cuda,
+                            generator=torch.Generator().manual_seed(c.seed + self.epoch))
+        for b in loader:
+            self.pos += 1
+            if self.pos == per_epoch: self.epoch, self.pos = self.epoch + 1, 0
+            yield b
 
     def _fixed_inputs(self, dataset, n: int = 4):
         "What samples are drawn from, the same at every interval: latents for stage 1, real windows for upsamplers."
