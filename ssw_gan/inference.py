@@ -13,6 +13,7 @@ from tqdm.auto import tqdm
 import warnings
 from pathlib import Path
 from .generators import Upsampler, Stage1Generator
+from .layers import autocast
 from .stages import PipelineSpec, StageSpec, load_checkpoint, save_checkpoint, SpecMismatch
 from .video import describe, to_uint8, _use_ffmpeg
 
@@ -128,7 +129,8 @@ class Pipeline:
     def device(self): return next(self.generators[0].parameters()).device
 
     def _autocast(self):
-        return torch.autocast('cuda', torch.bfloat16) if self.device.type == 'cuda' else torch.autocast('cpu', enabled=False)
+        "bf16 on CUDA; float32 on CPUs, where chunked sampling is checked to float precision."
+        return autocast(self.device, 'bf16' if self.device.type == 'cuda' else 'fp32')
 
     def _start(self, n, seed, frames):
         frames = self.spec.stage(1).frames if frames is None else frames

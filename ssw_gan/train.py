@@ -5,7 +5,6 @@
 # %% ../nbs/09_train.ipynb #f5bc933a
 from __future__ import annotations
 import copy, json, os, re, time, warnings
-from contextlib import nullcontext
 from dataclasses import dataclass, asdict, field
 from pathlib import Path
 import numpy as np
