@@ -122,27 +122,27 @@ class Trainer:
             raise FileExistsError(f"{self.out} already holds checkpoints: resume=True (--resume) continues, or use another folder")
 
     # -- data ------------------------------------------------------------------------------------------------
-    def _epoch_order(self, epoch: int) -> list[int]:
+    def _sampler(self, epoch: int):
         "This rank's shuffled clip indices for `epoch`: the same on every run with the same seed."
         c = self.cfg
         if self.world > 1:
             sampler = DistributedSampler(self.views, self.world, self.rank, shuffle=True, seed=c.seed, drop_last=True)
             sampler.set_epoch(epoch)
-        else: sampler = RandomSampler(self.views, generator=torch.Generator().manual_seed(c.seed + epoch))
-        return list(sampler)
+            return sampler
+        return RandomSampler(self.views, generator=torch.Generator().manual_seed(c.seed + epoch))
 
     def _batch_indices(self, epoch: int, pos: int):
         "Index lists of the batches from batch `pos` of `epoch` on, epoch after epoch (no batch spans two epochs)."
         bs = self.cfg.batch_size
         while True:
-            order = self._epoch_order(epoch)
+            order = list(self._sampler(epoch))
             for i in range(pos, len(order) // bs): yield order[i * bs:(i + 1) * bs]
             epoch, pos = epoch + 1, 0
 
     def _batches(self):
         "Training batches from where the run stands, through one DataLoader whose workers live across epochs."
         c = self.cfg
-        per_epoch = len(self._epoch_order(self.epoch)) // c.batch_size
+        per_epoch = len(self._sampler(self.epoch)) // c.batch_size     # its length, without drawing the order
         # its own generator: creating the loader must not draw from the global RNG, or a resumed run would diverge
         loader = DataLoader(self.views, batch_sampler=self._batch_indices(self.epoch, self.pos),
                             num_workers=c.num_workers, persistent_workers=c.num_workers > 0, pin_memory=self.cuda,
