@@ -1,11 +1,15 @@
 """How fast the data pipeline feeds training, on this machine's CPUs. Prints a table.
 
 - decode: frames/s that `prepare` decodes (and resizes) from mp4 files into a clip cache;
-- cache: clips/s that a prepared `ClipCache` delivers through a DataLoader (uint8 clips, as a training step reads them);
-- views: examples/s of `StageViews` over the cache for each stage of the pipeline (float, downsampled).
+- cache: clips/s that a prepared `ClipCache` delivers through a DataLoader (uint8 clips, as a
+  training step reads them);
+- views: examples/s of `StageViews` over the cache for each stage of the pipeline (float,
+  downsampled).
 
-Usage: python bench/bench_data.py [--size 128] [--frames 100] [--videos 24] [--batch 8] [--workers 0 2]
+Usage: python bench/bench_data.py [--size 128] [--frames 100] [--videos 24] [--batch 8]
+                                  [--workers 0 2]
 """
+
 import argparse, tempfile, time, warnings
 from pathlib import Path
 import torch
@@ -14,44 +18,70 @@ from ssw_gan.data import MovingSprites, prepare, StageViews
 from ssw_gan.stages import presets
 from ssw_gan.video import write_video
 
+
 def rate(loader, n_batches):
-    it = iter(loader); next(it)                      # the first batch pays for worker start-up
+    it = iter(loader)
+    next(it)  # the first batch pays for worker start-up
     t0, n = time.perf_counter(), 0
     for _ in range(n_batches):
-        try: b = next(it)
-        except StopIteration: it = iter(loader); b = next(it)
+        try:
+            b = next(it)
+        except StopIteration:
+            it = iter(loader)
+            b = next(it)
         n += len(b['label'])
     return n / (time.perf_counter() - t0)
 
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--size', type=int, default=128); ap.add_argument('--frames', type=int, default=100)
-    ap.add_argument('--videos', type=int, default=24); ap.add_argument('--batch', type=int, default=8)
-    ap.add_argument('--batches', type=int, default=40); ap.add_argument('--workers', type=int, nargs='+', default=[0, 2])
+    raw = argparse.RawDescriptionHelpFormatter
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
+    ap.add_argument('--size', type=int, default=128)
+    ap.add_argument('--frames', type=int, default=100)
+    ap.add_argument('--videos', type=int, default=24)
+    ap.add_argument('--batch', type=int, default=8)
+    ap.add_argument('--batches', type=int, default=40)
+    ap.add_argument('--workers', type=int, nargs='+', default=[0, 2])
     ap.add_argument('--preset', default='paper')
     a = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tmp = Path(tempfile.mkdtemp())
     ds = MovingSprites(a.size, a.frames, seed=0)
-    for i in range(a.videos): write_video(tmp / 'src' / f'v{i:03d}.mp4', ds[i]['video'], fps=25)
+    for i in range(a.videos):
+        write_video(tmp / 'src' / f'v{i:03d}.mp4', ds[i]['video'], fps=25)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
         cache = prepare(tmp / 'src', tmp / 'cache', frames=a.frames, size=a.size, progress=False)
     dt = time.perf_counter() - t0
-    rows = [('prepare: decode + resize + write', f'{a.videos * a.frames / dt:,.0f} frames/s', f'{a.videos / dt:.1f} videos/s')]
+    decoded = f'{a.videos * a.frames / dt:,.0f} frames/s'
+    rows = [('prepare: decode + resize + write', decoded, f'{a.videos / dt:.1f} videos/s')]
+
+    def make_loader(ds, w, **kw):
+        return DataLoader(ds, batch_size=a.batch, num_workers=w, persistent_workers=w > 0, **kw)
+
+    clip = f'uint8 {a.frames}x{a.size}x{a.size}'
     for w in a.workers:
-        loader = DataLoader(cache, batch_size=a.batch, shuffle=True, num_workers=w, persistent_workers=w > 0)
-        rows.append((f'ClipCache -> DataLoader, {w} workers', f'{rate(loader, a.batches):,.0f} clips/s', f'uint8 {a.frames}x{a.size}x{a.size}'))
+        loader = make_loader(cache, w, shuffle=True)
+        per_s = f'{rate(loader, a.batches):,.0f} clips/s'
+        rows.append((f'ClipCache -> DataLoader, {w} workers', per_s, clip))
     pipe = presets[a.preset]
     if (pipe.top.frames, pipe.top.height) == (a.frames, a.size):
         for k in range(1, len(pipe) + 1):
             for w in a.workers:
-                loader = DataLoader(StageViews(cache, pipe, k), batch_size=a.batch, num_workers=w, persistent_workers=w > 0)
-                rows.append((f'StageViews stage {k} ({a.preset}), {w} workers', f'{rate(loader, a.batches):,.0f} examples/s', 'float views'))
-    print(f'data pipeline on {torch.get_num_threads()} CPU threads, clips of {a.frames}x{a.size}x{a.size}, batch {a.batch}\n')
+                loader = make_loader(StageViews(cache, pipe, k), w)
+                label = f'StageViews stage {k} ({a.preset}), {w} workers'
+                rows.append((label, f'{rate(loader, a.batches):,.0f} examples/s', 'float views'))
+    print(
+        f'data pipeline on {torch.get_num_threads()} CPU threads, '
+        f'clips of {a.frames}x{a.size}x{a.size}, batch {a.batch}\n'
+    )
     w0 = max(len(r[0]) for r in rows)
-    print(f"{'what':<{w0}}  {'rate':>18}  note"); print('-' * (w0 + 40))
-    for r in rows: print(f'{r[0]:<{w0}}  {r[1]:>18}  {r[2]}')
+    print(f"{'what':<{w0}}  {'rate':>18}  note")
+    print('-' * (w0 + 40))
+    for r in rows:
+        print(f'{r[0]:<{w0}}  {r[1]:>18}  {r[2]}')
 
-if __name__ == '__main__': main()
+
+if __name__ == '__main__':
+    main()

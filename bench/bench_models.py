@@ -1,17 +1,20 @@
 """Size and cost of every stage's networks. Prints a table.
 
-For each stage of the tiny and paper presets: generator and discriminator parameters, and the FLOPs of one
-training step per sample (generator step: G forward + D forward + backward through both; discriminator step:
-G forward + D forward on real and fake + backward through D), counted by torch.utils.flop_counter.
-Upsamplers are counted as they train: on their window plus the receptive-field halo, cropped to the window.
-With --time, also the wall time of one full training step (D step then G step) at --batch, on --device, in
-float32 and in bf16 autocast, with the float32 and bf16 matmul rates measured in the same run. bf16 is timed
-only where it is fast (CUDA, or a CPU with AMX or AVX512-BF16: see ssw_gan.layers.fast_bf16_cpu); elsewhere
-the table says why it is not. On CUDA, weights are channels_last(_3d), and model FLOP utilisation is
-reported against the measured bf16 matmul rate.
+For each stage of the tiny and paper presets: generator and discriminator parameters, and the FLOPs
+of one training step per sample (generator step: G forward + D forward + backward through both;
+discriminator step: G forward + D forward on real and fake + backward through D), counted by
+torch.utils.flop_counter. Upsamplers are counted as they train: on their window plus the
+receptive-field halo, cropped to the window. With --time, also the wall time of one full training
+step (D step then G step) at --batch, on --device, in float32 and in bf16 autocast, with the float32
+and bf16 matmul rates measured in the same run. bf16 is timed only where it is fast (CUDA, or a CPU
+with AMX or AVX512-BF16: see ssw_gan.layers.fast_bf16_cpu); elsewhere the table says why it is not.
+On CUDA, weights are channels_last(_3d), and model FLOP utilisation is reported against the measured
+bf16 matmul rate.
 
-Usage: python bench/bench_models.py [--presets tiny paper] [--time] [--batch 8] [--device cpu|cuda]
+Usage: python bench/bench_models.py [--presets tiny paper] [--time] [--batch 8]
+                                    [--device cpu|cuda]
 """
+
 import argparse, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -20,20 +23,29 @@ from ssw_gan.losses import build_stage, fake_batch, g_loss, d_loss, random_batch
 from ssw_gan.layers import autocast, fast_bf16_cpu
 from ssw_gan.train import _channels_last
 
+
 def step(G, D, spec, real, oG, oD):
     fake = fake_batch(G, spec, real)
     ld, _ = d_loss(D, real, {**fake, 'video': fake['video'].detach()})
-    oD.zero_grad(set_to_none=True); ld.backward(); oD.step()
+    oD.zero_grad(set_to_none=True)
+    ld.backward()
+    oD.step()
     lg, _ = g_loss(D, fake_batch(G, spec, real))
-    oG.zero_grad(set_to_none=True); lg.backward(); oG.step()
+    oG.zero_grad(set_to_none=True)
+    lg.backward()
+    oG.step()
+
 
 def _sync(device):
-    if torch.device(device).type == 'cuda': torch.cuda.synchronize()
+    if torch.device(device).type == 'cuda':
+        torch.cuda.synchronize()
+
 
 def matmul_rate(device, dtype=torch.bfloat16, n=None, seconds=1.0):
     "FLOP/s of an n x n matmul in `dtype` on `device` (n: 8192 on CUDA, 2048 on a CPU)."
     n = n or (8192 if torch.device(device).type == 'cuda' else 2048)
-    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
     a @ b
     _sync(device)
     t0, reps = time.perf_counter(), 0
@@ -41,7 +53,8 @@ def matmul_rate(device, dtype=torch.bfloat16, n=None, seconds=1.0):
         a @ b
         reps += 1
         _sync(device)
-    return 2 * n ** 3 * reps / (time.perf_counter() - t0)
+    return 2 * n**3 * reps / (time.perf_counter() - t0)
+
 
 def step_time(G, D, spec, batch, steps, device, precision) -> float:
     "Seconds per training step (D step then G step) in `precision`, after one warm-up step."
@@ -50,12 +63,15 @@ def step_time(G, D, spec, batch, steps, device, precision) -> float:
         step(G, D, spec, batch, oG, oD)
         _sync(device)
         t0 = time.perf_counter()
-        for _ in range(steps): step(G, D, spec, batch, oG, oD)
+        for _ in range(steps):
+            step(G, D, spec, batch, oG, oD)
         _sync(device)
     return (time.perf_counter() - t0) / steps
 
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    raw = argparse.RawDescriptionHelpFormatter
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=raw)
     ap.add_argument('--presets', nargs='+', default=['tiny', 'paper'])
     ap.add_argument('--time', action='store_true')
     ap.add_argument('--batch', type=int, default=8)
@@ -67,7 +83,8 @@ def main():
     fast_bf16 = cuda or fast_bf16_cpu()
     rates = {}
     if a.time:
-        rates = {p: matmul_rate(dev, dt) for p, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
+        dtypes = {'fp32': torch.float32, 'bf16': torch.bfloat16}
+        rates = {p: matmul_rate(dev, dt) for p, dt in dtypes.items()}
     rows = []
     for name in a.presets:
         for k, spec in enumerate(presets[name].stages, 1):
@@ -80,15 +97,18 @@ def main():
                 lg.backward()
             g_flops = fc.get_total_flops()
             with FlopCounterMode(display=False) as fc:
-                with torch.no_grad(): fake = fake_batch(G, spec, real)
+                with torch.no_grad():
+                    fake = fake_batch(G, spec, real)
                 ld, _ = d_loss(D, real, fake)
                 ld.backward()
             d_flops = fc.get_total_flops()
-            row = [f'{name} {k}', f'{tuple(real["video"].shape[2:])}', f'{pg / 1e6:.2f}', f'{pd / 1e6:.2f}',
-                   f'{g_flops / 1e9:.1f}', f'{d_flops / 1e9:.1f}']
+            clip = f'{tuple(real["video"].shape[2:])}'
+            params = [f'{pg / 1e6:.2f}', f'{pd / 1e6:.2f}']
+            row = [f'{name} {k}', clip, *params, f'{g_flops / 1e9:.1f}', f'{d_flops / 1e9:.1f}']
             if a.time:
                 G, D = G.to(dev), D.to(dev)
-                if cuda: G, D = _channels_last(G), _channels_last(D)
+                if cuda:
+                    G, D = _channels_last(G), _channels_last(D)
                 halo = G.receptive_field if spec.is_upsampler else 0
                 rb = random_batch(spec, a.batch, dev, halo)
                 flops = (g_flops + d_flops) * a.batch
@@ -99,21 +119,30 @@ def main():
                     dt = step_time(G, D, spec, rb, a.steps, dev, precision)
                     row += [f'{1 / dt:.2f}', f'{100 * flops / dt / rates[precision]:.1f}%']
             rows.append(row)
-    head = ['stage', 'train clip (T,H,W)', 'G Mparams', 'D Mparams', 'G step GFLOP/sample', 'D step GFLOP/sample']
+    head = ['stage', 'train clip (T,H,W)', 'G Mparams', 'D Mparams']
+    head += ['G step GFLOP/sample', 'D step GFLOP/sample']
     if a.time:
-        head += [f'fp32 steps/s (batch {a.batch})', 'of fp32 matmul', 'bf16 steps/s', 'of bf16 matmul']
+        head += [f'fp32 steps/s (batch {a.batch})', 'of fp32 matmul']
+        head += ['bf16 steps/s', 'of bf16 matmul']
     where = torch.cuda.get_device_name() if cuda else f'cpu, {torch.get_num_threads()} threads'
     print(f'torch {torch.__version__}, {where}')
     if rates:
-        print(f"matmul measured in this run: fp32 {rates['fp32'] / 1e9:.0f} GFLOP/s, "
-              f"bf16 {rates['bf16'] / 1e9:.1f} GFLOP/s")
+        print(
+            f"matmul measured in this run: fp32 {rates['fp32'] / 1e9:.0f} GFLOP/s, "
+            f"bf16 {rates['bf16'] / 1e9:.1f} GFLOP/s"
+        )
         if not fast_bf16:
-            print('bf16 not timed: this CPU has no fast bf16 unit (no amx_bf16 or avx512_bf16 flag), so bf16 is '
-                  'emulated and a training step would crawl')
+            print(
+                'bf16 not timed: this CPU has no fast bf16 unit (no amx_bf16 or avx512_bf16 flag), '
+                'so bf16 is emulated and a training step would crawl'
+            )
     print()
     widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
     print('  '.join(h.ljust(w) for h, w in zip(head, widths)))
     print('  '.join('-' * w for w in widths))
-    for r in rows: print('  '.join(str(c).ljust(w) for c, w in zip(r, widths)))
+    for r in rows:
+        print('  '.join(str(c).ljust(w) for c, w in zip(r, widths)))
 
-if __name__ == '__main__': main()
+
+if __name__ == '__main__':
+    main()

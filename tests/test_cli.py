@@ -1,22 +1,29 @@
 "The `ssw-gan` console script, run as a user runs it: a separate process."
+
 import os, shutil, subprocess, sys
 from pathlib import Path
-import numpy as np
 from ssw_gan.data import ClipCache
 from ssw_gan.video import read_video
 from helpers import write_videos
 
-EXE = shutil.which('ssw-gan', path=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')]))
+# the venv's own bin folder first, where `pip install -e .` puts the script
+SEARCH_PATH = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
+EXE = shutil.which('ssw-gan', path=SEARCH_PATH)
+
 
 def run(*args, cwd=None):
     assert EXE, "the ssw-gan console script is not installed: pip install -e ."
-    return subprocess.run([EXE, *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+    cmd = [EXE, *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=300)
+
 
 def test_help_lists_commands():
     r = run('--help')
-    assert r.returncode == 0 and all(c in r.stdout for c in ('demo', 'sample', 'train', 'prepare', 'fvd'))
+    commands = ('demo', 'sample', 'train', 'prepare', 'fvd')
+    assert r.returncode == 0 and all(c in r.stdout for c in commands)
     r = run('prepare', '--help')
     assert r.returncode == 0 and '--clips-per-video' in r.stdout and 'Resumable' in r.stdout
+
 
 def test_demo_default_writes_mp4_and_png(tmp_path):
     r = run('demo', cwd=tmp_path)
@@ -24,31 +31,45 @@ def test_demo_default_writes_mp4_and_png(tmp_path):
     v = read_video(tmp_path / 'ssw_gan_demo.mp4')
     assert v.shape == (32, 192, 3 * 192 + 4, 3)
     assert (tmp_path / 'ssw_gan_demo.png').stat().st_size > 10_000
-    assert v[:, :, :192].std(axis=0).mean() > 1          # stage 1's column moves
+    assert v[:, :, :192].std(axis=0).mean() > 1  # stage 1's column moves
+
 
 def test_demo_of_real_clips(tmp_path):
     r = run('demo', '--real', 'scene', '--n', '2', '--height', '64', '--out', tmp_path / 'p.mp4')
     assert r.returncode == 0, r.stderr
-    assert read_video(tmp_path / 'p.mp4').shape == (32, 2 * 64, 3 * 64 + 4, 3)     # two clips, a row each
+    # two clips, a row each
+    assert read_video(tmp_path / 'p.mp4').shape == (32, 2 * 64, 3 * 64 + 4, 3)
+
 
 def test_unknown_preset_is_refused():
     r = run('prepare', 'videos', 'cache', '--preset', 'huge')
     assert r.returncode == 2 and "invalid choice: 'huge'" in r.stderr
 
+
 def test_prepare_cli_skips_corrupt_and_resumes(tmp_path):
     src = tmp_path / 'ucf'
-    write_videos(src, {'Juggling/v_Juggling_g01_c01': 0, 'Juggling/v_Juggling_g02_c01': 0, 'Rowing/v_Rowing_g01_c01': 0}, ext='.avi')
+    write_videos(
+        src,
+        {
+            'Juggling/v_Juggling_g01_c01': 0,
+            'Juggling/v_Juggling_g02_c01': 0,
+            'Rowing/v_Rowing_g01_c01': 0,
+        },
+        ext='.avi',
+    )
     (src / 'Rowing' / 'v_Rowing_g03_c01.avi').write_bytes(os.urandom(2000))
-    r = run('prepare', src, tmp_path / 'cache', '--frames', 8, '--size', 32, '--stride', 1, '--clips-per-video', 2)
+    options = ['--frames', 8, '--size', 32, '--stride', 1, '--clips-per-video', 2]
+    r = run('prepare', src, tmp_path / 'cache', *options)
     assert r.returncode == 0, r.stderr
     assert 'v_Rowing_g03_c01.avi' in r.stderr and 'skipping' in r.stderr
     assert '6 clips of (8, 32, 32, 3)' in r.stdout and '2 classes' in r.stdout
     cache = ClipCache(tmp_path / 'cache')
     assert cache.labels == [0, 0, 0, 0, 1, 1] and cache.meta['layout'] == 'ucf101'
-    r = run('prepare', src, tmp_path / 'cache', '--frames', 8, '--size', 32, '--stride', 1, '--clips-per-video', 2)
-    assert r.returncode == 0 and 'skipping' not in r.stderr            # nothing decoded again
+    r = run('prepare', src, tmp_path / 'cache', *options)
+    assert r.returncode == 0 and 'skipping' not in r.stderr  # nothing decoded again
     r = run('prepare', src, tmp_path / 'cache', '--frames', 16, '--size', 32)
     assert r.returncode == 2 and 'other settings' in r.stderr
+
 
 def test_prepare_missing_folder(tmp_path):
     r = run('prepare', tmp_path / 'nothing', tmp_path / 'cache')

@@ -1,4 +1,6 @@
-"Data-parallel training with the standard engine: two CPU processes under torchrun (gloo) end with identical weights."
+"""Data-parallel training with the standard engine: two CPU processes under torchrun (gloo) end with
+identical weights."""
+
 import json, subprocess, sys
 from pathlib import Path
 import pytest
@@ -6,10 +8,13 @@ import torch
 
 HERE = Path(__file__).parent
 
+
 @pytest.mark.parametrize('stage', [1, 2])
 def test_two_ranks_hold_identical_weights(tmp_path, stage):
-    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '2',
-                        str(HERE / 'ddp_worker.py'), str(tmp_path), str(stage)], capture_output=True, text=True, timeout=600)
+    torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone']
+    worker = [str(HERE / 'ddp_worker.py'), str(tmp_path), str(stage)]
+    cmd = [*torchrun, '--nproc_per_node', '2', *worker]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     a, b = (torch.load(tmp_path / f'rank{i}.pt', weights_only=True) for i in (0, 1))
     assert (a['rank'], b['rank'], a['world']) == (0, 1, 2)

@@ -1,30 +1,34 @@
-"""Training as users run it: `ssw-gan train` processes killed with SIGKILL and resumed, three stages trained as
-three concurrent jobs and assembled by `ssw-gan sample`, and the errors bad input gets."""
-import json, os, signal, subprocess, sys, time
-from pathlib import Path
+"""Training as users run it: `ssw-gan train` processes killed with SIGKILL and resumed, three stages
+trained as three concurrent jobs and assembled by `ssw-gan sample`, and the errors bad input
+gets."""
+
+import json, signal, subprocess, time
 import numpy as np
-import pytest
-import torch
 from ssw_gan.stages import load_checkpoint
 from test_cli import EXE, run
 
-TRAIN = ['train', '--preset', 'tiny', '--data', 'sprites', '--batch-size', '2', '--threads', '1', '--sample-every', '1000']
+TRAIN = 'train --preset tiny --data sprites --batch-size 2 --threads 1 --sample-every 1000'.split()
+
 
 def test_sigkill_then_resume(tmp_path):
     out = tmp_path / 'run'
-    cmd = [EXE, *TRAIN, '--stage', '2', '--steps', '40', '--ckpt-every', '1', '--keep', '2', '--log-every', '1', '--out', str(out)]
+    cmd = [EXE, *TRAIN, '--stage', '2', '--steps', '40', '--ckpt-every', '1', '--keep', '2']
+    cmd += ['--log-every', '1', '--out', str(out)]
     p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 240
-    while time.time() < deadline and len(list((out / 'checkpoints').glob('step*.pt'))) < 2: time.sleep(0.05)
-    time.sleep(0.37)                                  # at an arbitrary moment: it writes a checkpoint every step
-    p.send_signal(signal.SIGKILL); p.wait()
+    while time.time() < deadline and len(list((out / 'checkpoints').glob('step*.pt'))) < 2:
+        time.sleep(0.05)
+    time.sleep(0.37)  # at an arbitrary moment: it writes a checkpoint every step
+    p.send_signal(signal.SIGKILL)
+    p.wait()
     assert p.returncode == -signal.SIGKILL
     done = sorted((out / 'checkpoints').glob('step*.pt'))
     assert done, 'no checkpoint survived'
-    last = load_checkpoint(done[-1])['step']          # the newest complete checkpoint is readable
+    last = load_checkpoint(done[-1])['step']  # the newest complete checkpoint is readable
     # a write torn by the kill leaves at most a hidden .partial file, which resume ignores
     (out / 'checkpoints' / '.step0009999.pt.partial').write_bytes(b'torn')
-    r = run(*TRAIN, '--stage', '2', '--steps', str(last + 3), '--ckpt-every', '1', '--log-every', '1', '--out', out, '--resume')
+    every_step = ['--ckpt-every', '1', '--log-every', '1']
+    r = run(*TRAIN, '--stage', '2', '--steps', str(last + 3), *every_step, '--out', out, '--resume')
     assert r.returncode == 0, r.stderr
     final = load_checkpoint(sorted((out / 'checkpoints').glob('step*.pt'))[-1])
     assert final['step'] == last + 3
@@ -34,15 +38,22 @@ def test_sigkill_then_resume(tmp_path):
     r = run(*TRAIN, '--stage', '3', '--steps', '1', '--out', out, '--resume')
     assert r.returncode == 2 and 'another stage spec' in r.stderr
 
+
 def test_three_stages_as_concurrent_jobs_then_sample(tmp_path):
-    procs = [subprocess.Popen([EXE, *TRAIN, '--stage', str(k), '--steps', '2', '--ckpt-every', '2', '--out', str(tmp_path / f'stage{k}')],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for k in (1, 2, 3)]
+    def train(k):
+        cmd = [EXE, *TRAIN, '--stage', str(k), '--steps', '2', '--ckpt-every', '2']
+        cmd += ['--out', str(tmp_path / f'stage{k}')]
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    procs = [train(k) for k in (1, 2, 3)]
     for p in procs:
         _, err = p.communicate(timeout=600)
         assert p.returncode == 0, err[-2000:]
     dirs = [tmp_path / f'stage{k}' for k in (1, 2, 3)]
-    assert all((d / 'checkpoints' / 'step0000002.pt').is_file() for d in dirs)   # each job wrote its own folder
-    r = run('sample', '--stages', *dirs, '--n', '2', '--out', tmp_path / 'sample.mp4', '--all-stages')
+    # each job wrote its own folder
+    assert all((d / 'checkpoints' / 'step0000002.pt').is_file() for d in dirs)
+    sample = tmp_path / 'sample.mp4'
+    r = run('sample', '--stages', *dirs, '--n', '2', '--out', sample, '--all-stages')
     assert r.returncode == 0, r.stderr
     v = np.load(tmp_path / 'sample.npy')
     assert v.shape == (2, 32, 64, 64, 3) and v.dtype == np.uint8
@@ -51,19 +62,28 @@ def test_three_stages_as_concurrent_jobs_then_sample(tmp_path):
     r = run('sample', '--stages', dirs[0], dirs[1], '--out', tmp_path / 'x.mp4')
     assert r.returncode == 2 and 'has 3 stages' in r.stderr
 
+
 def test_train_bad_input(tmp_path):
-    r = run(*TRAIN, '--stage', '2', '--data', tmp_path / 'nothing', '--steps', '1', '--out', tmp_path / 'r')
-    assert r.returncode == 2 and "expected 'sprites', 'scene' or the folder of a prepared clip cache" in r.stderr
+    nothing = tmp_path / 'nothing'
+    r = run(*TRAIN, '--stage', '2', '--data', nothing, '--steps', '1', '--out', tmp_path / 'r')
+    assert (
+        r.returncode == 2
+        and "expected 'sprites', 'scene' or the folder of a prepared clip cache" in r.stderr
+    )
     r = run(*TRAIN, '--stage', '4', '--steps', '1', '--out', tmp_path / 'r')
     assert r.returncode == 2 and 'has stages 1..3, not 4' in r.stderr
     r = run('train', '--stage', '1', '--preset', 'huge')
     assert r.returncode == 2 and "invalid choice: 'huge'" in r.stderr
     # a cache of clips shorter than the pipeline needs
     from helpers import write_videos
+
     write_videos(tmp_path / 'src', {'a': 20, 'b': 20})
-    assert run('prepare', tmp_path / 'src', tmp_path / 'cache', '--frames', '16', '--size', '64').returncode == 0
-    r = run(*TRAIN, '--stage', '3', '--data', tmp_path / 'cache', '--steps', '1', '--out', tmp_path / 'r2')
-    assert r.returncode == 2 and 'trains on clips of 32 frames' in r.stderr and 'have 16' in r.stderr
+    cache = tmp_path / 'cache'
+    assert run('prepare', tmp_path / 'src', cache, '--frames', '16', '--size', '64').returncode == 0
+    r = run(*TRAIN, '--stage', '3', '--data', cache, '--steps', '1', '--out', tmp_path / 'r2')
+    assert (
+        r.returncode == 2 and 'trains on clips of 32 frames' in r.stderr and 'have 16' in r.stderr
+    )
     # a truncated checkpoint given to sample
     (tmp_path / 'torn.pt').write_bytes(b'\x80\x02garbage')
     r = run('sample', '--stages', tmp_path / 'torn.pt', tmp_path / 'torn.pt', tmp_path / 'torn.pt')
