@@ -77,5 +77,11 @@ class PageWatch:
         note = self.problems.append
         page.on('console', lambda m: m.type == 'error' and note(f'console error: {m.text}'))
         page.on('pageerror', lambda e: note(f'uncaught: {e}'))
-        page.on('requestfailed', lambda r: note(f'request failed: {r.url} ({r.failure})'))
+        page.on('requestfailed', self._failed)
         page.on('response', lambda r: r.status >= 400 and note(f'HTTP {r.status}: {r.url}'))
+
+    def _failed(self, request):
+        # net::ERR_ABORTED is a request the browser cancelled itself, e.g. a favicon still loading
+        # when the test goes to the next page; a missing file is an HTTP 404, caught above.
+        if 'ERR_ABORTED' not in (request.failure or ''):
+            self.problems.append(f'request failed: {request.url} ({request.failure})')
