@@ -162,42 +162,42 @@ def plot_step_costs(costs: dict, single: dict, xlabel: str = 'frames of the fina
     return fig
 
 # %% ../nbs/14_plots.ipynb #5b6c7079
+def _training_axes(ax):
+    "`ax`, or the axes of a new figure sized for one training curve; and whether it is new."
+    if ax is None:
+        return plt.subplots(figsize=(6, 3.4))[1], True
+    return ax, False
+
+
+def _finish_training_axes(ax, ylabel: str, title: str | None, new: bool) -> Figure:
+    ax.set_xlabel('training step')
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title)
+    if new:
+        ax.figure.tight_layout()
+    return ax.figure
+
+
 def plot_grounding(runs: dict, trilinear: float, ax=None, title: str | None = None) -> Figure:
     "Grounding error vs step of each run: EMA generator (dots) and raw generator (thin line)."
-    own = ax is None
-    if own:
-        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax, new = _training_axes(ax)
     for (name, r), c in zip(runs.items(), ('C0', 'C3', 'C1', 'C2', 'C4')):
         ax.plot(r['step'], r['ge_ema'], color=c, marker='.', label=f'{name} (EMA G)')
         ax.plot(r['step'], r['ge_raw'], color=c, lw=0.7, alpha=0.6, label=f'{name} (raw G)')
     ax.axhline(trilinear, color='grey', ls='--', lw=1, label='trilinear upsampling')
-    ax.set_xlabel('training step')
-    ax.set_ylabel('grounding error, held-out clips')
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    if own:
-        ax.figure.tight_layout()
-    return ax.figure
+    return _finish_training_axes(ax, 'grounding error, held-out clips', title, new)
 
 # %% ../nbs/14_plots.ipynb #60901678
 def plot_matching_scores(run: dict, ax=None, title: str | None = None) -> Figure:
     "The matching D's mean scores of real, fake and mismatched held-out pairs vs training step."
-    own = ax is None
-    if own:
-        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax, new = _training_axes(ax)
     for key, c in (('score_real', 'C2'), ('score_fake', 'C1'), ('score_mismatch', 'C4')):
         ax.plot(run['step'], run[key], color=c, marker='.', label=key.split('_')[1] + ' pairs')
     ax.axhline(1, color='grey', lw=0.5)
     ax.axhline(-1, color='grey', lw=0.5)
-    ax.set_xlabel('training step')
-    ax.set_ylabel('matching D score')
-    ax.legend(fontsize=8)
-    if title:
-        ax.set_title(title)
-    if own:
-        ax.figure.tight_layout()
-    return ax.figure
+    return _finish_training_axes(ax, 'matching D score', title, new)
 
 
 def plot_ablation(res: dict) -> Figure:
