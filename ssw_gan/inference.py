@@ -5,6 +5,7 @@
 # %% ../nbs/08_inference.ipynb #75d54029
 from __future__ import annotations
 from typing import Iterator
+from dataclasses import replace
 import os
 import numpy as np
 import mediapy
@@ -139,6 +140,11 @@ def newest_checkpoint(path) -> Path:
     )
 
 
+def _shape(p: PipelineSpec) -> PipelineSpec:
+    "`p` without its networks' settings: what the checkpoints of one pipeline must agree on."
+    return replace(p, stages=tuple(replace(s, model={}) for s in p.stages))
+
+
 class Pipeline:
     """Trained generators of every stage of a pipeline.
 
@@ -160,8 +166,9 @@ class Pipeline:
     def load(cls, paths, device='cpu') -> 'Pipeline':
         """From one checkpoint (file or run folder) per stage, in stage order.
 
-        Uses the EMA generator."""
-        gens, spec = [], None
+        Uses the EMA generator. Stages train independently, so each checkpoint brings its own
+        stage's settings; they must agree on the pipeline's shape (sizes, lengths, windows)."""
+        gens, spec, own = [], None, []
         for k, p in enumerate(paths, 1):
             f = newest_checkpoint(p)
             ck = load_checkpoint(f, map_location=device)
@@ -171,23 +178,26 @@ class Pipeline:
                     f"{f} holds stage {ck['stage']}, but was given as stage {k}: "
                     "list the stages in order"
                 )
-            if spec is not None and pspec != spec:
+            if spec is not None and _shape(pspec) != _shape(spec):
                 raise ValueError(
                     f"{f} (stage {k}) belongs to pipeline {pspec.name!r}, "
-                    f"stage 1 to {spec.name!r}: stages must come from one pipeline spec"
+                    f"stage 1 to {spec.name!r}, whose sizes, lengths or windows differ: "
+                    "stages must come from one pipeline shape"
                 )
             spec = pspec
             st = spec.stage(k)
             g = (Upsampler if st.is_upsampler else Stage1Generator)(st)
             g.load_state_dict(ck['G_ema'])
             gens.append(g.to(device))
+            own.append(st)
         if spec is None:
             raise ValueError("Pipeline.load needs one checkpoint per stage, got none")
         if len(gens) != len(spec):
             raise ValueError(
                 f"pipeline {spec.name!r} has {len(spec)} stages, got checkpoints for {len(gens)}"
             )
-        return cls(spec, gens)
+        # each stage as its own checkpoint has it
+        return cls(replace(spec, stages=tuple(own)), gens)
 
     @classmethod
     def pretrained(cls, name: str = 'tiny', device='cpu') -> 'Pipeline':
@@ -267,16 +277,24 @@ class Pipeline:
     ) -> Iterator[torch.Tensor]:
         """The top stage of `generate(...)`, yielded a few frames at a time.
 
-        Every stage streams: memory stays flat with length."""
+        Every stage streams: memory stays flat with length. As in `generate`, each stage hands
+        the next one float32 frames, whatever the precision inside the stages."""
         frames, z = self._start(n, seed, frames)
         g1, *ups = self.generators
-        with self._autocast():
-            src = g1.stream(z, y, frames=frames, chunk=chunk)
-            for k, up in enumerate(ups, 2):
-                noise, w = FrameNoise(up.noise_ch, seed, k), window or up.spec.low_window
-                src = stream_chunks(up, src, noise, w, y, window_batch=window_batch)
-            for piece in src:
-                yield piece.float()
+        # lazy: nothing runs until `next` below
+        src = (x.float() for x in g1.stream(z, y, frames=frames, chunk=chunk))
+        for k, up in enumerate(ups, 2):
+            noise, w = FrameNoise(up.noise_ch, seed, k), window or up.spec.low_window
+            chunks = stream_chunks(up, src, noise, w, y, window_batch=window_batch)
+            src = (x.float() for x in chunks)
+        while True:
+            # autocast only while the stages compute: a `with` around the `yield` would stay on
+            # in the caller's code between pieces
+            with self._autocast():
+                piece = next(src, None)
+            if piece is None:
+                return
+            yield piece
 
     def write(
         self,

@@ -5,6 +5,7 @@
 # %% ../nbs/04_layers.ipynb #abdc5f05
 from __future__ import annotations
 import warnings
+from functools import partial
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -12,7 +13,7 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _SpectralNorm
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'CondNorm', 'GBlock', 'DBlock',
+__all__ = ['PADS', 'PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'CondNorm', 'GBlock', 'DBlock',
            'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast']
 
 # %% ../nbs/04_layers.ipynb #feef5f7d
@@ -42,9 +43,32 @@ def SNConv2d(cin: int, cout: int, k: int = 3, **kw) -> nn.Module:
     return spectral_norm(nn.Conv2d(cin, cout, k, padding=k // 2, **kw))
 
 
-def SNConv3d(cin: int, cout: int, k=3, **kw) -> nn.Module:
-    "Spectrally normalised 3D convolution; `k` an int or (kt, kh, kw), 'same' padding."
+PADS = ('zeros', 'replicate')
+
+
+class _EdgePadConv3d(nn.Conv3d):
+    """A 3D convolution that pads space by repeating the frame's edge pixels and time with zeros.
+
+    Zeros in time keep what chunked inference relies on (a missing frame is a zero frame); edge
+    pixels in space give the network no dark border to detect and draw along."""
+
+    def __init__(self, cin: int, cout: int, k: tuple, **kw):
+        super().__init__(cin, cout, k, padding=(k[0] // 2, 0, 0), **kw)
+        self.space_pad = (k[2] // 2, k[2] // 2, k[1] // 2, k[1] // 2, 0, 0)
+
+    def forward(self, x):
+        return super().forward(F.pad(x, self.space_pad, mode='replicate'))
+
+
+def SNConv3d(cin: int, cout: int, k=3, pad: str = 'zeros', **kw) -> nn.Module:
+    """Spectrally normalised 3D convolution; `k` an int or (kt, kh, kw), 'same' padding.
+
+    `pad='replicate'` pads space with edge pixels (time stays zero-padded)."""
     k = (k, k, k) if isinstance(k, int) else tuple(k)
+    if pad not in PADS:
+        raise ValueError(f"pad must be one of {PADS}, got {pad!r}")
+    if pad == 'replicate':
+        return spectral_norm(_EdgePadConv3d(cin, cout, k, **kw))
     return spectral_norm(nn.Conv3d(cin, cout, k, padding=tuple(i // 2 for i in k), **kw))
 
 
@@ -105,6 +129,7 @@ class GBlock(nn.Module):
         norm: str = 'batch',
         dims: int = 2,
         kt=(3, 1),
+        pad: str = 'zeros',
     ):
         super().__init__()
         self.dims, self.kt = dims, kt
@@ -113,7 +138,7 @@ class GBlock(nn.Module):
         else:
             self.up = (up, up)
         k1, k2 = ((kt[0], 3, 3), (kt[1], 3, 3)) if dims == 3 else (3, 3)
-        Conv = SNConv3d if dims == 3 else SNConv2d
+        Conv = partial(SNConv3d, pad=pad) if dims == 3 else SNConv2d
         self.n1, self.n2 = CondNorm(cin, cond_dim, norm, dims), CondNorm(cout, cond_dim, norm, dims)
         self.c1, self.c2 = Conv(cin, cout, k1), Conv(cout, cout, k2)
         resizes = any(u > 1 for u in self.up)
@@ -178,10 +203,13 @@ class ConvGRU(nn.Module):
         self.cand = SNConv2d(cin + ch, ch, k)
 
     def forward(self, x, h=None):
+        """The next hidden state, in float32 whatever autocast does to the convolutions:
+        a recurrent state rounded to bf16 at every frame drifts over a long video."""
         if h is None:
-            h = x.new_zeros(x.shape[0], self.ch, *x.shape[2:])
-        r, u = torch.sigmoid(self.gates(torch.cat([x, h], 1))).chunk(2, 1)
-        c = torch.tanh(self.cand(torch.cat([x, r * h], 1)))
+            h = x.new_zeros(x.shape[0], self.ch, *x.shape[2:], dtype=torch.float32)
+        h = h.float()
+        r, u = torch.sigmoid(self.gates(torch.cat([x, h], 1)).float()).chunk(2, 1)
+        c = torch.tanh(self.cand(torch.cat([x, r * h], 1)).float())
         return u * h + (1 - u) * c
 
     def scan(self, xs, h=None) -> torch.Tensor:
