@@ -4,7 +4,8 @@
 
 # %% ../nbs/12_fvd.ipynb #5affec09
 from __future__ import annotations
-import hashlib, importlib.util, os, pickle
+import hashlib, importlib.util, os, pickle, tempfile
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
@@ -16,7 +17,8 @@ from .metrics import frechet_distance
 
 # %% auto #0
 __all__ = ['INSTALL_HINT', 'Unit3D', 'Inception', 'I3D', 'UnsafePickle', 'load_jax_pickle', 'convert_jax_i3d', 'find_i3d_weights',
-           'load_i3d', 'resize_tf1', 'FVD', 'clip_batches', 'weights_available']
+           'load_i3d', 'resize_tf1', 'no_tf32', 'quantize_uint8', 'FVD', 'random_subset', 'clip_batches',
+           'weights_available']
 
 # %% ../nbs/12_fvd.ipynb #1ab8f546
 def _same_pad(x, kernel, stride, value=0.0):
@@ -220,6 +222,19 @@ def _cache_dir() -> Path:
     return Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'ssw_gan'
 
 
+def _save_atomic(obj, path: Path):
+    "`torch.save` to a uniquely named temporary file beside `path`, then renamed to `path`."
+    fd, tmp = tempfile.mkstemp(prefix=path.name + '.', suffix='.partial', dir=path.parent)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            torch.save(obj, f)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache of public weights need not be
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def load_i3d(path=None, device='cpu') -> I3D:
     """The Kinetics-400 I3D with its weights (see `find_i3d_weights`), converted once and cached;
     eval mode."""
@@ -245,9 +260,7 @@ def load_i3d(path=None, device='cpu') -> I3D:
                     f"(missing {e})"
                 ) from e
             cached.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cached.with_name(cached.name + '.partial')
-            torch.save(sd, tmp)
-            os.replace(tmp, cached)
+            _save_atomic(sd, cached)
     try:
         net.load_state_dict(sd)
     except RuntimeError as e:
@@ -302,6 +315,23 @@ def resize_tf1(x, size: int = 224) -> torch.Tensor:
     rw = _tf1_bilinear_matrix(x.shape[4], size).to(x.device, x.dtype)
     return torch.einsum('ih,bcthw,jw->bctij', rh, x, rw)
 
+# %% ../nbs/12_fvd.ipynb #b3d9f6a0
+@contextmanager
+def no_tf32():
+    "Full float32 on CUDA inside the block (no TF32 matmuls or convolutions); settings restored."
+    matmul, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn
+    saved = matmul.allow_tf32, cudnn.allow_tf32
+    matmul.allow_tf32 = cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        matmul.allow_tf32, cudnn.allow_tf32 = saved
+
+
+def quantize_uint8(x: torch.Tensor) -> torch.Tensor:
+    "Float videos in [-1, 1] rounded to the 256 levels of uint8, as `to_float(to_uint8(x))`."
+    return ((x.clamp(-1, 1) + 1) * 127.5).round() / 127.5 - 1
+
 # %% ../nbs/12_fvd.ipynb #47d5231c
 class FVD:
     "Fréchet Video Distance with the Kinetics-400 I3D (weights: see `find_i3d_weights`)."
@@ -318,7 +348,9 @@ class FVD:
     @torch.no_grad()
     def features(self, videos, progress: bool = False) -> torch.Tensor:
         """The I3D logits (N, 400) of float videos (N, C, T, H, W) in [-1, 1], T >= 9,
-        or of an iterable of such batches."""
+        or of an iterable of such batches.
+
+        Frames are rounded to uint8 levels, resized as TF1 does, and embedded in float32."""
         batches = [videos] if torch.is_tensor(videos) else videos
         out = []
         with tqdm(desc='I3D', unit='clip', disable=not progress) as bar:
@@ -331,8 +363,9 @@ class FVD:
                     )
                 for i in range(0, len(vids), self.batch_size):
                     chunk = vids[i : i + self.batch_size].to(self.device, torch.float32)
-                    x = resize_tf1(chunk.clamp(-1, 1))
-                    out.append(self.net(x).cpu())
+                    with no_tf32():
+                        x = resize_tf1(quantize_uint8(chunk))
+                        out.append(self.net(x).cpu())
                     bar.update(len(x))
         return torch.cat(out)
 
@@ -344,49 +377,81 @@ class FVD:
         return frechet_distance(fr, ff)
 
 # %% ../nbs/12_fvd.ipynb #fb2cd20a
-def clip_batches(source: str, n: int, frames: int = 16, batch: int = 16, size=None):
-    "Yield float batches (B, 3, frames, H, W) in [-1, 1] of `n` clips from `source` (see above)."
-    from ssw_gan.video import to_float
+def random_subset(total: int, n: int, seed: int = 0) -> list[int]:
+    "`n` of the indices `range(total)` drawn at random with `seed`, in increasing order."
+    if n > total:
+        raise ValueError(f"a random subset of {n} from {total} items was asked for")
+    g = torch.Generator().manual_seed(seed)
+    return sorted(torch.randperm(total, generator=g)[:n].tolist())
+
+
+def _pipeline(name: str, device, size):
+    "The pipeline of a `pretrained` or `RUN1,RUN2,RUN3` source, loaded on `device`."
+    from ssw_gan.data import _size2
+    from ssw_gan.inference import Pipeline
+
+    if name == 'pretrained':
+        pipe = Pipeline.pretrained(device=device)
+    else:
+        pipe = Pipeline.load(name.split(','), device)
+    top = pipe.spec.top
+    if size is not None and _size2(size) != (top.height, top.width):
+        raise ValueError(
+            f"FVD source {name}: the pipeline makes {top.height}x{top.width} videos, "
+            f"size {size} was asked for"
+        )
+    return pipe
+
+
+def _generated(pipe, n: int, frames: int, batch: int, seed: int):
+    "Batches of the pipeline's top-stage videos, `frames` long, made with seeds from `seed`."
+    t1 = max(-(-frames // pipe.spec.factors_to_top(1)[1]), pipe.spec.stage(1).frames)
+    for i in range(0, n, batch):
+        videos = pipe.generate(n=min(batch, n - i), seed=seed * 1_000_003 + i, frames=t1)
+        yield videos[-1][:, :, :frames]
+
+
+def _dataset(source: str, name: str, src_seed: int, n: int, frames: int, size):
+    "The dataset of a synthetic, clip cache or video folder source, checked against the request."
+    from ssw_gan.data import ClipCache, MovingSprites, ScrollingScene, VideoFolder, _size2
     from ssw_gan.stages import presets
 
-    name, _, seed = source.rpartition(':') if ':' in source else (source, '', '0')
-    seed = int(seed) if seed.isdigit() else 0
     top = presets['tiny'].top
+    hw = (top.height, top.width) if size is None else _size2(size)
+    p = Path(source)
     if name in ('sprites', 'scene'):
-        from ssw_gan.data import MovingSprites, ScrollingScene
-
         synthetic = MovingSprites if name == 'sprites' else ScrollingScene
-        ds = synthetic(size or (top.height, top.width), max(frames, 9), length=n, seed=seed)
-        items = (ds[i]['video'] for i in range(n))
-    elif name == 'pretrained' or ',' in name:
-        from ssw_gan.inference import Pipeline
-
-        pipe = Pipeline.pretrained() if name == 'pretrained' else Pipeline.load(name.split(','))
-        t1 = max(-(-frames // pipe.spec.factors_to_top(1)[1]), pipe.spec.stage(1).frames)
-        for i in range(0, n, batch):
-            videos = pipe.generate(n=min(batch, n - i), seed=seed * 1_000_003 + i, frames=t1)
-            yield videos[-1][:, :, :frames]
-        return
-    else:
-        p = Path(source)
-        if (p / 'meta.json').is_file():
-            from ssw_gan.data import ClipCache
-
-            ds = ClipCache(p)
-        elif p.is_dir():
-            from ssw_gan.data import VideoFolder
-
-            ds = VideoFolder(p, frames, size or (top.height, top.width), random_start=False)
-        else:
-            raise FileNotFoundError(
-                f"FVD source {source!r}: expected sprites:SEED, scene:SEED, pretrained:SEED, "
-                "run folders RUN1,RUN2,RUN3:SEED, a clip cache or a folder of videos"
+        return synthetic(hw, max(frames, 9), length=n, seed=src_seed)
+    if (p / 'meta.json').is_file():
+        ds = ClipCache(p)
+        if size is not None and hw != ds.size:
+            raise ValueError(
+                f"FVD source {source}: a clip cache of {ds.size[0]}x{ds.size[1]} clips, "
+                f"size {size} was asked for"
             )
-        if len(ds) < n:
-            raise ValueError(f"FVD source {source} has {len(ds)} clips, {n} were asked for")
-        items = (ds[i]['video'] for i in range(n))
+        if ds.frames < frames:
+            raise ValueError(
+                f"FVD source {source}: clips of {ds.frames} frames, {frames} were asked for"
+            )
+    elif p.is_dir():
+        ds = VideoFolder(p, frames, hw, random_start=False)
+    else:
+        raise FileNotFoundError(
+            f"FVD source {source!r}: expected sprites:SEED, scene:SEED, pretrained:SEED, "
+            "run folders RUN1,RUN2,RUN3:SEED, a clip cache or a folder of videos"
+        )
+    if len(ds) < n:
+        raise ValueError(f"FVD source {source} has {len(ds)} clips, {n} were asked for")
+    return ds
+
+
+def _read(ds, indices, source: str, frames: int, batch: int):
+    "Float batches of the clips `ds[i]`, `i` in `indices`, cut to `frames` frames."
+    from ssw_gan.video import to_float
+
     buf = []
-    for v in items:
+    for i in indices:
+        v = ds[i]['video']
         if v.shape[0] < frames:
             raise ValueError(
                 f"FVD source {source}: clips of {v.shape[0]} frames, {frames} were asked for"
@@ -397,6 +462,24 @@ def clip_batches(source: str, n: int, frames: int = 16, batch: int = 16, size=No
             buf = []
     if buf:
         yield to_float(torch.stack(buf))
+
+
+def clip_batches(
+    source, n: int, frames: int = 16, batch: int = 16, size=None, seed: int = 0, device='cpu'
+):
+    """Float batches (B, 3, frames, H, W) in [-1, 1] of `n` clips from `source` (see above).
+
+    Checks the source now and reads it as the batches are taken. `size`: synthetic clips' and a
+    video folder's (default 64); `seed`: the random subset of a cache or folder; `device`: where a
+    pipeline generates."""
+    source = str(source)
+    name, _, src_seed = source.rpartition(':') if ':' in source else (source, '', '0')
+    src_seed = int(src_seed) if src_seed.isdigit() else 0
+    if name == 'pretrained' or ',' in name:
+        return _generated(_pipeline(name, device, size), n, frames, batch, src_seed)
+    ds = _dataset(source, name, src_seed, n, frames, size)
+    subset = range(n) if name in ('sprites', 'scene') else random_subset(len(ds), n, seed)
+    return _read(ds, subset, source, frames, batch)
 
 # %% ../nbs/12_fvd.ipynb #e31c01c8
 def weights_available() -> bool:

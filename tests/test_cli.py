@@ -2,7 +2,9 @@
 
 import os, shutil, subprocess, sys
 from pathlib import Path
+import pytest
 from ssw_gan.data import ClipCache
+from ssw_gan.fvd import weights_available, INSTALL_HINT
 from ssw_gan.video import read_video
 from helpers import write_videos
 
@@ -74,3 +76,20 @@ def test_prepare_cli_skips_corrupt_and_resumes(tmp_path):
 def test_prepare_missing_folder(tmp_path):
     r = run('prepare', tmp_path / 'nothing', tmp_path / 'cache')
     assert r.returncode == 2 and 'No folder at' in r.stderr
+
+
+def test_fvd_folder_bad_input_and_protocol(tmp_path):
+    "`fvd` on a folder of videos: too few videos, too short videos, and a number with its protocol."
+
+    write_videos(tmp_path / 'videos', {'a': 10, 'b': 10, 'c': 10})
+    folder = tmp_path / 'videos'
+    r = run('fvd', folder, 'sprites:0', '--n', 4)  # checked before the I3D is loaded
+    assert r.returncode == 2 and 'has 3 clips, 4 were asked for' in r.stderr, r.stderr
+    if not weights_available():
+        pytest.skip(f"I3D weights not installed: {INSTALL_HINT}")
+    r = run('fvd', folder, 'sprites:0', '--n', 2, '--frames', 12, '--device', 'cpu')
+    assert r.returncode == 2 and 'has 10 frames: a clip of 12 frames' in r.stderr, r.stderr
+    options = ['--n', 2, '--frames', 9, '--size', 32, '--seed', 1, '--device', 'cpu']
+    r = run('fvd', folder, 'sprites:0', *options)
+    assert r.returncode == 0, r.stderr
+    assert 'fvd2_9f (TF1 bilinear resize to 224' in r.stdout and 'FVD = ' in r.stdout
