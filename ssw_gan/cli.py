@@ -4,10 +4,10 @@
 
 # %% ../nbs/10_cli.ipynb #5ac38a49
 from __future__ import annotations
-import argparse, sys
+import argparse, dataclasses, json, sys
 import torch
 from pathlib import Path
-from .stages import get_preset, presets, with_length
+from .stages import PipelineSpec, get_preset, presets, with_length
 from . import __version__
 from .layers import PRECISIONS
 import numpy as np
@@ -18,7 +18,7 @@ from .train import Trainer, TrainConfig, make_dataset
 from .footage import FOOTAGE, sample_footage
 
 # %% auto #0
-__all__ = ['DATASETS', 'demo', 'sample', 'train', 'fvd', 'main']
+__all__ = ['DATASETS', 'demo', 'sample', 'load_config', 'resolve_train', 'train', 'fvd', 'main']
 
 # %% ../nbs/10_cli.ipynb #2d256cab
 DATASETS = {'sprites': MovingSprites, 'scene': ScrollingScene}
@@ -92,6 +92,58 @@ def sample(
         row = side_by_side([videos[-1][i : i + 1] for i in range(n)], height=height)
         write_video(out, row, fps=pipe.spec.fps)
     return out, npy
+
+# %% ../nbs/10_cli.ipynb #b1301c34
+_RUN_KEYS = {'pipeline': 'str | dict', 'stage': 'int', 'data': 'str', 'out': 'str'}
+_RUN_KEYS |= {'device': 'str', 'threads': 'int'}
+_TYPES = {
+    'int': (int,),
+    'float': (int, float),
+    'str': (str,),
+    'bool': (bool,),
+    'dict': (dict,),
+    'tuple': (list, tuple),
+    'None': (type(None),),
+}
+
+
+def _config_types() -> dict:
+    "Every key a config file may hold, with its type as written in the code ('int | None')."
+    fields = {f.name: str(f.type) for f in dataclasses.fields(TrainConfig)}
+    return _RUN_KEYS | fields
+
+
+def _type_ok(value, typ: str) -> bool:
+    allowed = tuple(t for name in typ.split(' | ') for t in _TYPES[name])
+    # True is an int to Python, never a count here
+    return isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
+
+
+def load_config(path) -> dict:
+    "A run's settings from a JSON or YAML file, each key and type checked (see above)."
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no config file at {path}")
+    text = path.read_text()
+    if path.suffix in ('.yaml', '.yml'):
+        try:
+            import yaml
+        except ImportError:
+            raise ValueError(f"{path}: reading YAML needs pyyaml (pip install pyyaml)") from None
+        d = yaml.safe_load(text)
+    else:
+        d = json.loads(text)
+    if not isinstance(d, dict):
+        raise ValueError(f"{path}: expected a mapping of settings, got {type(d).__name__}")
+    types = _config_types()
+    for key, value in d.items():
+        if key not in types:
+            raise ValueError(f"{path}: unknown key {key!r}; expected one of {sorted(types)}")
+        if not _type_ok(value, types[key]):
+            raise ValueError(
+                f"{path}: {key} must be {types[key]}, got {value!r} ({type(value).__name__})"
+            )
+    return d
 
 # %% ../nbs/10_cli.ipynb #20136218
 def _positive_int(text: str) -> int:
@@ -236,8 +288,13 @@ def _parser() -> argparse.ArgumentParser:
         'one job per stage, at the same time if you like, each with its own --out. Under torchrun '
         'it trains with DDP.',
     )
-    t.add_argument('--stage', type=int, required=True, help='stage to train, from 1')
+    t.add_argument('--stage', type=int, help='stage to train, from 1 (or `stage` in --config)')
     t.add_argument('--preset', default='tiny', choices=sorted(presets))
+    t.add_argument(
+        '--config',
+        help='JSON or YAML file: the pipeline (preset name or spec) and any TrainConfig field; '
+        'flags override it',
+    )
     t.add_argument(
         '--data',
         default='sprites',
@@ -289,40 +346,74 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument('--device', default=None, help='default: cuda:LOCAL_RANK if available, else cpu')
     t.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
+    p.train_parser = t  # `main` asks it which flags were typed
     return p
+
+
+def _typed(parser: argparse.ArgumentParser, argv: list) -> set:
+    "The destinations of the options typed in `argv`: parsed again with no defaults."
+    saved = [(act, act.default) for act in parser._actions]
+    for act, _ in saved:
+        act.default = argparse.SUPPRESS
+    try:
+        typed, _ = parser.parse_known_args(argv)
+    finally:
+        for act, default in saved:
+            act.default = default
+    return set(vars(typed))
+
+
+def resolve_train(a) -> tuple:
+    """(pipeline, stage, data, out, device, threads, TrainConfig) of a `train` command: typed flags,
+    then the --config file, then the defaults."""
+    file = load_config(a.config) if a.config else {}
+    typed = getattr(a, 'typed', set(vars(a)))  # without `main`: every flag counts as typed
+
+    def pick(key, dest=None):
+        dest = dest or key
+        return getattr(a, dest) if dest in typed or key not in file else file[key]
+
+    stage = pick('stage')
+    if stage is None:
+        raise ValueError("train needs --stage (or `stage` in the --config file)")
+    p = file.get('pipeline', a.preset) if 'preset' not in typed else a.preset
+    pipe = get_preset(p) if isinstance(p, str) else PipelineSpec.from_dict(p)
+    fields = {}
+    for f in dataclasses.fields(TrainConfig):
+        if hasattr(a, f.name):
+            fields[f.name] = pick(f.name)
+        elif f.name in file:  # settings with no flag (betas, weights)
+            fields[f.name] = file[f.name]
+    fields['mismatch'] = not a.no_mismatch if 'no_mismatch' in typed else file.get('mismatch', True)
+    if 'betas' in fields:
+        fields['betas'] = tuple(fields['betas'])
+    out = pick('out') or f'runs/{pipe.name}-stage{stage}'
+    run = (pipe, stage, pick('data'), out, pick('device'), pick('threads'))
+    return run + (TrainConfig(**fields),)
+
+
+def _save_json(d: dict, path: Path):
+    "Write `d` as JSON to `path` atomically (a temporary file, then a rename)."
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.partial')
+    tmp.write_text(json.dumps(d, indent=1))
+    tmp.rename(path)
 
 
 def train(a) -> Trainer:
     "The `train` command."
-    if a.threads:
-        torch.set_num_threads(a.threads)
-    pipe = get_preset(a.preset)
-    cfg = TrainConfig(
-        steps=a.steps,
-        batch_size=a.batch_size,
-        lr_g=a.lr_g,
-        lr_d=a.lr_d,
-        ema_decay=a.ema_decay,
-        ema_start=a.ema_start,
-        mismatch=not a.no_mismatch,
-        shift=a.shift,
-        precision=a.precision,
-        length=a.length,
-        log_every=a.log_every,
-        sample_every=a.sample_every,
-        ckpt_every=a.ckpt_every,
-        keep=a.keep,
-        num_workers=a.num_workers,
-        seed=a.seed,
-        compile=a.compile,
-    )
-    out = a.out or f'runs/{a.preset}-stage{a.stage}'
-    clips = pipe if a.length is None else with_length(pipe, a.length)
-    data = make_dataset(a.data, clips, a.seed)
-    tr = Trainer(pipe, a.stage, data, out, cfg, device=a.device, resume=a.resume)
+    pipe, stage, data, out, device, threads, cfg = resolve_train(a)
+    if threads:
+        torch.set_num_threads(threads)
+    clips = pipe if cfg.length is None else with_length(pipe, cfg.length)
+    dataset = make_dataset(data, clips, cfg.seed)
+    tr = Trainer(pipe, stage, dataset, out, cfg, device=device, resume=a.resume)
+    if tr.rank == 0:  # what the run really uses, whatever mix of file, flags and defaults made it
+        resolved = {'pipeline': pipe.to_dict(), 'stage': stage, 'data': str(data)}
+        _save_json(resolved | cfg.to_dict(), Path(out) / 'config.json')
     tr.fit()
     if tr.rank == 0:
-        print(f"stage {a.stage}: {tr.step} steps; checkpoints in {tr.ckpt_dir}")
+        print(f"stage {stage}: {tr.step} steps; checkpoints in {tr.ckpt_dir}")
     return tr
 
 
@@ -344,7 +435,11 @@ def fvd(a) -> float:
 
 def main(argv=None) -> int:
     "Run `ssw-gan` with `argv` (default: the command line); return the exit status."
-    a = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else [str(x) for x in argv]
+    parser = _parser()
+    a = parser.parse_args(argv)
+    if a.command == 'train':  # flags typed override a --config file; defaults do not
+        a.typed = _typed(parser.train_parser, argv[argv.index('train') + 1 :])
     try:
         if a.command == 'demo':
             out = demo(a.out, a.seed, a.n, a.real, a.height)

@@ -1,6 +1,6 @@
 "The `ssw-gan` console script, run as a user runs it: a separate process."
 
-import os, shutil, subprocess, sys
+import json, os, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 from ssw_gan.data import ClipCache
@@ -93,3 +93,27 @@ def test_fvd_folder_bad_input_and_protocol(tmp_path):
     r = run('fvd', folder, 'sprites:0', *options)
     assert r.returncode == 0, r.stderr
     assert 'fvd2_9f (TF1 bilinear resize to 224' in r.stdout and 'FVD = ' in r.stdout
+
+
+def test_train_config_file_flags_override_and_resolved_config(tmp_path):
+    cfg = {'pipeline': 'tiny', 'stage': 2, 'batch_size': 4, 'lr_g': 2e-4, 'betas': [0.0, 0.9]}
+    cfg |= {'steps': 5, 'sample_every': 1000, 'threads': 1}
+    (tmp_path / 'run.json').write_text(json.dumps(cfg))
+    out = tmp_path / 'run'
+    flags = ['--steps', '1', '--batch-size', '2', '--out', out]
+    r = run('train', '--config', tmp_path / 'run.json', *flags)
+    assert r.returncode == 0, r.stderr
+    saved = json.loads((out / 'config.json').read_text())
+    assert saved['batch_size'] == 2 and saved['steps'] == 1  # typed flags win
+    assert saved['lr_g'] == 2e-4 and saved['betas'] == [0.0, 0.9]  # the file's settings
+    assert saved['stage'] == 2 and saved['pipeline']['name'] == 'tiny'
+    assert saved['mismatch'] is True and saved['lr_d'] == 4e-4  # defaults
+    # YAML, and a key with a typo: an error naming it, exit status 2
+    (tmp_path / 'typo.yaml').write_text('stage: 2\nbacth_size: 4\n')
+    r = run('train', '--config', tmp_path / 'typo.yaml', '--out', tmp_path / 'x')
+    assert r.returncode == 2 and "unknown key 'bacth_size'" in r.stderr
+    (tmp_path / 'type.yaml').write_text('stage: 2\nlr_g: fast\n')
+    r = run('train', '--config', tmp_path / 'type.yaml', '--out', tmp_path / 'x')
+    assert r.returncode == 2 and 'lr_g must be float' in r.stderr
+    r = run('train', '--out', tmp_path / 'x')
+    assert r.returncode == 2 and 'train needs --stage' in r.stderr
