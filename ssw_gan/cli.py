@@ -93,7 +93,7 @@ def sample(
         write_video(out, row, fps=pipe.spec.fps)
     return out, npy
 
-# %% ../nbs/10_cli.ipynb #b1301c34
+# %% ../nbs/10_cli.ipynb #41a640a4
 _RUN_KEYS = {'pipeline': 'str | dict', 'stage': 'int', 'data': 'str', 'out': 'str'}
 _RUN_KEYS |= {'device': 'str', 'threads': 'int'}
 _TYPES = {

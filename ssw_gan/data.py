@@ -17,7 +17,8 @@ from .stages import PipelineSpec
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'LAYOUTS', 'SyntheticVideos', 'MovingSprites', 'ScrollingScene', 'scan_videos', 'read_clip',
-           'video_length', 'VideoFolder', 'ClipCache', 'prepare', 'stage_view', 'stage_pyramid', 'StageViews']
+           'video_length', 'VideoFolder', 'ClipCache', 'prepare', 'stage_view', 'stage_pyramid', 'seed_of',
+           'StageViews']
 
 # %% ../nbs/02_data.ipynb #f0ca89aa
 def _size2(size) -> tuple[int, int]:
@@ -562,10 +563,21 @@ def stage_pyramid(clip, pipeline: PipelineSpec) -> list[torch.Tensor]:
     return [downsample(x, *pipeline.factors_to_top(k)) for k in range(1, len(pipeline) + 1)]
 
 # %% ../nbs/02_data.ipynb #0a51af58
+def seed_of(*parts: int) -> int:
+    """A 64-bit seed mixed from integers by numpy's `SeedSequence`.
+
+    Distinct tuples give unrelated seeds, where arithmetic such as `seed * 1_000_003 + step` gives
+    two tuples the same one."""
+    entropy = [int(p) % 2**64 for p in parts]  # SeedSequence takes non-negative integers
+    return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0])
+
+
 class StageViews(Dataset):
     """Stage `k`'s training examples from a dataset of top-resolution clips;
     windows start at random, with `halo` input frames of context and,
-    if `shift`, a time-shifted low window (a random nonzero shift)."""
+    if `shift`, a time-shifted low window (a random nonzero shift).
+
+    Index it with `(i, key)` to draw example `i` from `key` alone (see `seed_of`)."""
 
     def __init__(
         self, dataset, pipeline: PipelineSpec, stage: int, halo: int = 0, shift: bool = False
@@ -599,14 +611,27 @@ class StageViews(Dataset):
         return len(self.dataset)
 
     def __getitem__(self, i):
-        item, st = self.dataset[i], self.spec
+        """Example `i`, drawn from torch's global RNG; for a pair `(i, key)`, example `i` drawn
+        from `key` alone (the same in any process, whatever its RNG state)."""
+        if isinstance(i, (tuple, list)):
+            i, key = i
+            g = torch.Generator().manual_seed(seed_of(key, 0))
+            # what the dataset itself draws from torch's RNG (a VideoFolder's start) comes from the
+            # key too, and the caller's RNG is left as it was
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed_of(key, 1))
+                item = self.dataset[i]
+        else:
+            g, item = None, self.dataset[i]
+        st = self.spec
         start, shift = 0, 0
         if st.is_upsampler:
-            start = int(torch.randint(0, (st.frames - st.window) // st.time + 1, ())) * st.time
+            starts = (st.frames - st.window) // st.time + 1
+            start = int(torch.randint(0, starts, (), generator=g)) * st.time
         if self.shift:
             ls, lw, n_lo = start // st.time, st.low_window, st.frames // st.time
             shifts = [d for d in range(-ls, n_lo - lw - ls + 1) if d != 0]
-            shift = shifts[int(torch.randint(0, len(shifts), ()))]
+            shift = shifts[int(torch.randint(0, len(shifts), (), generator=g))]
         view = stage_view(item['video'], self.pipeline, self.k, start, self.halo, shift)
         example = {k: (v[0] if torch.is_tensor(v) else v) for k, v in view.items()}
         return example | {'label': item['label']}

@@ -14,7 +14,8 @@ from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm.auto import tqdm
 from .stages import PipelineSpec, save_checkpoint, load_checkpoint, SpecMismatch, with_length
 from .layers import autocast, resolve_precision
-from .data import StageViews, stage_view, MovingSprites, ScrollingScene, ClipCache
+from .data import StageViews, stage_view, seed_of, MovingSprites, ScrollingScene
+from .data import ClipCache
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .video import side_by_side, write_video
 
@@ -183,14 +184,15 @@ class Trainer:
         return RandomSampler(self.views, generator=torch.Generator().manual_seed(c.seed + epoch))
 
     def _batch_indices(self, epoch: int, pos: int):
-        """Index lists of the batches from batch `pos` of `epoch` on, epoch after epoch.
+        """Lists of `(index, key)` of the batches from batch `pos` of `epoch` on, epoch after epoch.
 
         No batch spans two epochs."""
         bs = self.cfg.batch_size
         while True:
             order = list(self._sampler(epoch))
             for i in range(pos, len(order) // bs):
-                yield order[i * bs : (i + 1) * bs]
+                # each index with its key: StageViews draws the example from it alone
+                yield [(j, seed_of(self.cfg.seed, epoch, j)) for j in order[i * bs : (i + 1) * bs]]
             epoch, pos = epoch + 1, 0
 
     def _batches(self):
@@ -317,9 +319,9 @@ class Trainer:
         )
         t0 = time.perf_counter()
         while self.step < total:
-            # every step draws from its own seed (windows, noise, latents): differs per rank, the
-            # same after a resume
-            torch.manual_seed(c.seed * 1_000_003 + self.rank * 7919 + self.step)
+            # every step draws from its own seed (noise, latents, mismatched pairs): its own on each
+            # rank, the same after a resume
+            torch.manual_seed(seed_of(c.seed, self.rank, self.step))
             rec = self.train_step(next(batches))
             bar.update(1)
             if self.step % c.log_every == 0 or self.step == total:
@@ -392,6 +394,7 @@ class Trainer:
             epoch=self.epoch,
             pos=self.pos,
             config=self.cfg.to_dict(),
+            world=self.world,
             G=self.g_raw.state_dict(),
             D=self.d_raw.state_dict(),
             G_ema=self.G_ema.state_dict(),
@@ -405,7 +408,7 @@ class Trainer:
     def resume(self) -> int:
         """Load the newest complete checkpoint and return its step.
 
-        A corrupt one is skipped with a warning."""
+        A corrupt one is skipped with a warning; settings that change the batches are refused."""
         for p in reversed(self.checkpoints()):
             try:
                 ck = load_checkpoint(p, self.spec, map_location=self.device)
@@ -416,11 +419,15 @@ class Trainer:
                     f"skipping corrupt checkpoint {p.name}: {e}; falling back to the previous one"
                 )
                 continue
+            _check_resume(ck, self.cfg, self.world, p)
             self.g_raw.load_state_dict(ck['G'])
             self.d_raw.load_state_dict(ck['D'])
             self.G_ema.load_state_dict(ck['G_ema'])
             self.opt_g.load_state_dict(ck['opt_g'])
             self.opt_d.load_state_dict(ck['opt_d'])
+            for opt, lr in ((self.opt_g, self.cfg.lr_g), (self.opt_d, self.cfg.lr_d)):
+                for group in opt.param_groups:  # the settings of now, not the checkpoint's
+                    group['lr'], group['betas'] = lr, self.cfg.betas
             self.step, self.epoch, self.pos = ck['step'], ck['epoch'], ck['pos']
             self.history = list(ck.get('history', []))
             return self.step
@@ -452,3 +459,33 @@ def plot_losses(log, out=None, smooth: int = 10):
         fig.savefig(out, dpi=90)
         plt.close(fig)
     return fig
+
+# %% ../nbs/09_train.ipynb #3fc5a8a3
+# What changing a setting does to a resumed run: other batches (refused), other optimisation
+# (warned), nothing it computes (free)
+_STREAM = ('batch_size', 'seed', 'length', 'shift', 'mismatch')
+_OPTIMISER = ('lr_g', 'lr_d', 'betas', 'ema_decay', 'ema_start', 'weights', 'precision')
+_FREE = ('steps', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'compile')
+
+
+def _check_resume(ck: dict, cfg: TrainConfig, world: int, where) -> None:
+    """Refuse to resume checkpoint `ck` (read from `where`) with settings that change its batches.
+
+    Warns of changed optimiser settings. A setting a checkpoint lacks counts as its default."""
+    saved = {**TrainConfig().to_dict(), **ck.get('config', {}), 'world size': ck.get('world', 1)}
+    now = {**cfg.to_dict(), 'world size': world}
+
+    def changed(fields):
+        return [f"{f} was {saved[f]!r}, now {now[f]!r}" for f in fields if saved[f] != now[f]]
+
+    if stream := changed(_STREAM + ('world size',)):
+        raise ValueError(
+            f"cannot resume from {where} with other settings: {'; '.join(stream)}. "
+            "They change the batches the run trains on, so it would not continue the same run: "
+            "resume with the checkpoint's settings, or start fresh in another folder (--out)"
+        )
+    if optimiser := changed(_OPTIMISER):
+        warnings.warn(
+            f"resuming from {where} with other optimiser settings: {'; '.join(optimiser)}; "
+            "the run goes on with the new ones"
+        )

@@ -1,9 +1,11 @@
-"""Training as users run it: `ssw-gan train` processes killed with SIGKILL and resumed, three stages
-trained as three concurrent jobs and assembled by `ssw-gan sample`, and the errors bad input
-gets."""
+"""Training as users run it: `ssw-gan train` processes killed with SIGKILL and resumed (to the
+same weights, bit for bit, as runs never stopped), three stages trained as three concurrent jobs and
+assembled by `ssw-gan sample`, and the errors bad input gets."""
 
-import json, signal, subprocess, time
+import json, random, signal, subprocess, time
 import numpy as np
+import pytest
+import torch
 from ssw_gan.stages import load_checkpoint
 from test_cli import EXE, run
 
@@ -37,6 +39,55 @@ def test_sigkill_then_resume(tmp_path):
     # resuming a run with another stage's spec is refused, naming the difference
     r = run(*TRAIN, '--stage', '3', '--steps', '1', '--out', out, '--resume')
     assert r.returncode == 2 and 'another stage spec' in r.stderr
+
+
+def _newest(out):
+    "The step and the G, D and G_ema state dicts of the newest checkpoint in run folder `out`."
+    ck = load_checkpoint(sorted((out / 'checkpoints').glob('step*.pt'))[-1])
+    return ck['step'], {net: ck[net] for net in ('G', 'D', 'G_ema')}
+
+
+@pytest.mark.parametrize('workers', [0, 2])
+@pytest.mark.parametrize('stage', [1, 2])
+def test_sigkill_then_resume_is_exact(tmp_path, stage, workers):
+    """A run SIGKILLed at an arbitrary moment and resumed to N steps ends with the weights of a run
+    of N steps never stopped, bit for bit, with or without DataLoader workers."""
+    args = [*TRAIN, '--stage', str(stage), '--num-workers', str(workers), '--ckpt-every', '1']
+    args += ['--shift'] if stage > 1 else []  # windows and shifts: every draw an example makes
+    killed, straight = tmp_path / 'killed', tmp_path / 'straight'
+    cmd = [EXE, *[str(a) for a in args], '--steps', '1000', '--out', str(killed)]
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 240
+    while time.time() < deadline and not list((killed / 'checkpoints').glob('step*.pt')):
+        time.sleep(0.05)
+    delay = random.uniform(0, 0.5)  # an arbitrary moment: mid-step, mid-write or mid-load
+    time.sleep(delay)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    assert p.returncode == -signal.SIGKILL
+    n = _newest(killed)[0] + 2  # its newest checkpoint, then two steps more
+    r = run(*args, '--steps', n, '--out', killed, '--resume')  # another --steps: accepted
+    assert r.returncode == 0, r.stderr
+    r = run(*args, '--steps', n, '--out', straight)
+    assert r.returncode == 0, r.stderr
+    (step_a, a), (step_b, b) = _newest(killed), _newest(straight)
+    assert step_a == step_b == n
+    for net in a:
+        same = all(torch.equal(a[net][k], b[net][k]) for k in b[net])
+        assert a[net].keys() == b[net].keys() and same, f'{net} differs (killed after {delay:.2f}s)'
+
+
+def test_resume_with_other_settings(tmp_path):
+    out = tmp_path / 'run'
+    r = run(*TRAIN, '--stage', '2', '--steps', '1', '--out', out)
+    assert r.returncode == 0, r.stderr
+    # another batch size: other batches, so another run, refused with what differs
+    r = run(*TRAIN, '--stage', '2', '--steps', '2', '--batch-size', '4', '--out', out, '--resume')
+    assert r.returncode == 2 and 'batch_size was 2, now 4' in r.stderr, r.stderr
+    assert 'start fresh in another folder (--out)' in r.stderr
+    # another learning rate: goes on, with a warning naming it
+    r = run(*TRAIN, '--stage', '2', '--steps', '2', '--lr-g', '2e-4', '--out', out, '--resume')
+    assert r.returncode == 0 and 'lr_g was 0.0001, now 0.0002' in r.stderr, r.stderr
 
 
 def test_three_stages_as_concurrent_jobs_then_sample(tmp_path):
