@@ -1,20 +1,24 @@
 """How fast the data pipeline feeds training, on this machine's CPUs. Prints a table.
 
-- decode: frames/s that `prepare` decodes (and resizes) from mp4 files into a clip cache;
+- decode: frames/s that `prepare` decodes (and resizes) from mp4 files into a clip cache, for
+  each number of worker processes in --processes;
+- footage (with --footage NAME): the same for a real camera clip set (`ssw-gan footage NAME`):
+  --footage-clips overlapping clips per video, spread over it;
 - cache: clips/s that a prepared `ClipCache` delivers through a DataLoader (uint8 clips, as a
   training step reads them);
 - views: examples/s of `StageViews` over the cache for each stage of the pipeline (float,
   downsampled).
 
 Usage: python bench/bench_data.py [--size 128] [--frames 100] [--videos 24] [--batch 8]
-                                  [--workers 0 2]
+                                  [--workers 0 2] [--processes 1 2] [--footage street]
 """
 
 import argparse, tempfile, time, warnings
 from pathlib import Path
 import torch
 from torch.utils.data import DataLoader
-from ssw_gan.data import MovingSprites, prepare, StageViews
+from ssw_gan.data import MovingSprites, prepare, StageViews, video_length
+from ssw_gan.footage import sample_footage
 from ssw_gan.stages import presets
 from ssw_gan.video import write_video
 
@@ -43,19 +47,39 @@ def main():
     ap.add_argument('--batches', type=int, default=40)
     ap.add_argument('--workers', type=int, nargs='+', default=[0, 2])
     ap.add_argument('--preset', default='paper')
+    ap.add_argument('--processes', type=int, nargs='+', default=[1, 2], help='prepare workers')
+    ap.add_argument('--footage', help="also time prepare on a real clip set, e.g. 'street'")
+    ap.add_argument('--footage-clips', type=int, default=200)
     a = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tmp = Path(tempfile.mkdtemp())
     ds = MovingSprites(a.size, a.frames, seed=0)
     for i in range(a.videos):
         write_video(tmp / 'src' / f'v{i:03d}.mp4', ds[i]['video'], fps=25)
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        cache = prepare(tmp / 'src', tmp / 'cache', frames=a.frames, size=a.size, progress=False)
-    dt = time.perf_counter() - t0
-    decoded = f'{a.videos * a.frames / dt:,.0f} frames/s'
-    rows = [('prepare: decode + resize + write', decoded, f'{a.videos / dt:.1f} videos/s')]
+    rows = []
+    for n in a.processes:
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            out = tmp / f'cache{n}'
+            settings = dict(frames=a.frames, size=a.size, progress=False, workers=n)
+            cache = prepare(tmp / 'src', out, **settings)
+        dt = time.perf_counter() - t0
+        decoded = f'{a.videos * a.frames / dt:,.0f} frames/s'
+        label = f'prepare: decode + resize + write, {n} processes'
+        rows.append((label, decoded, f'{a.videos / dt:.1f} videos/s'))
+    if a.footage:
+        files = sample_footage(a.footage)
+        frames = sum(video_length(f) for f in files)
+        for n in a.processes:
+            t0 = time.perf_counter()
+            settings = dict(frames=a.frames, size=a.size, progress=False, workers=n)
+            settings['clips_per_video'] = a.footage_clips
+            real = prepare(files[0].parent, tmp / f'{a.footage}{n}', **settings)
+            dt = time.perf_counter() - t0
+            note = f'{len(real)} clips from {frames} source frames, {dt:.1f} s'
+            label = f'prepare {a.footage} (real), {n} processes'
+            rows.append((label, f'{frames / dt:,.0f} frames/s', note))
 
     def make_loader(ds, w, **kw):
         return DataLoader(ds, batch_size=a.batch, num_workers=w, persistent_workers=w > 0, **kw)

@@ -17,8 +17,8 @@ from .stages import PipelineSpec
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'LAYOUTS', 'SyntheticVideos', 'MovingSprites', 'ScrollingScene', 'scan_videos', 'read_clip',
-           'video_length', 'VideoFolder', 'ClipCache', 'prepare', 'stage_view', 'stage_pyramid', 'seed_of',
-           'StageViews']
+           'video_length', 'VideoFolder', 'ClipCache', 'clip_starts', 'prepare', 'stage_view', 'stage_pyramid',
+           'seed_of', 'StageViews']
 
 # %% ../nbs/02_data.ipynb #f0ca89aa
 def _size2(size) -> tuple[int, int]:
@@ -227,11 +227,14 @@ def _stream_clips(path, frames: int, stride: int, size, starts):
                     img = next(it)
                 except StopIteration:
                     return
-                for s2 in starts:
-                    if s2 <= i < s2 + need and (i - s2) % stride == 0:
-                        clips.setdefault(s2, []).append(img)
+                users = [s2 for s2 in starts if s2 <= i < s2 + need and (i - s2) % stride == 0]
+                if users:  # resized once, however many (overlapping) clips keep it
+                    # a copy: the reader's frames are read-only, which torch warns about
+                    small = resize_crop(img[None].copy(), size)[0]
+                    for s2 in users:
+                        clips.setdefault(s2, []).append(small)
                 i += 1
-            yield resize_crop(np.stack(clips.pop(s)), size)
+            yield np.stack(clips.pop(s))
 
 
 def read_clip(path, frames: int, stride: int = 1, size=None, start: int = 0) -> np.ndarray:
@@ -386,6 +389,41 @@ def _data_bytes(path: Path) -> int:
     return f.stat().st_size if f.is_file() else 0
 
 # %% ../nbs/02_data.ipynb #4581017b
+def clip_starts(n: int, span: int, count: int, time_range=(0.0, 1.0)) -> list[int]:
+    """Up to `count` starts of `span`-frame clips spread evenly over the part `time_range`
+    (fractions) of a video of `n` frames, every clip inside that part.
+
+    One clip comes from the middle; more overlap when more are asked for than fit side by side."""
+    first, end = int(time_range[0] * n), int(time_range[1] * n)
+    last = end - span  # the last start whose clip ends inside the part
+    if last < first:
+        return []
+    k = min(count, last - first + 1)
+    if k == 1:
+        return [first + (last - first) // 2]
+    return [first + round(i * (last - first) / (k - 1)) for i in range(k)]
+
+
+def _decode(job) -> tuple:
+    "One video's clips for `prepare` (in a worker process): ('ok', clips) or ('error', reason)."
+    f, frames, stride, size, count, time_range = job
+    span = (frames - 1) * stride + 1
+    try:
+        n = video_length(f)
+        starts = clip_starts(n, span, count, time_range)
+        if not starts:
+            part = f" in its part {tuple(time_range)}" if tuple(time_range) != (0, 1) else ''
+            raise ValueError(
+                f"{n} frames{part}: a clip of {frames} frames every {stride} needs {span}"
+            )
+        clips = list(_stream_clips(f, frames, stride, size, starts))
+        if not clips:
+            raise ValueError(f"no complete clip decoded (header said {n} frames)")
+        return 'ok', clips
+    except Exception as e:
+        return 'error', str(e).splitlines()[-1] if str(e) else type(e).__name__
+
+
 def prepare(
     src,
     out,
@@ -396,28 +434,37 @@ def prepare(
     layout: str = 'auto',
     split: str | None = None,
     progress: bool = True,
+    time_range=(0.0, 1.0),
+    workers: int = 1,
 ) -> ClipCache:
     """Decode every video under `src` once into a clip cache at `out` (resumable);
-    return the `ClipCache`."""
+    return the `ClipCache`.
+
+    Clips come from the part `time_range` (fractions) of each video, spread over it (see
+    `clip_starts`); `workers` processes decode videos side by side."""
+    a, b = time_range
+    if not 0 <= a < b <= 1:
+        raise ValueError(f"time_range must be fractions 0 <= start < end <= 1, got {time_range}")
     folder = VideoFolder(src, frames, size, stride, layout=layout, split=split, random_start=False)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    (h, w), span = folder.size, (frames - 1) * stride + 1
+    h, w = folder.size
     meta = {
-        'version': 1,
+        'version': 2,  # 2: clips spread over each video (1: back to back from its start)
         'frames': frames,
         'height': h,
         'width': w,
         'channels': 3,
         'stride': stride,
         'clips_per_video': clips_per_video,
+        'time_range': [a, b],
         'layout': folder.layout,
         'split': split,
         'classes': folder.classes,
         'source': str(Path(src).resolve()),
     }
     if (out / 'meta.json').is_file():
-        old = json.loads((out / 'meta.json').read_text())
+        old = {'time_range': [0.0, 1.0]} | json.loads((out / 'meta.json').read_text())
         diff = {k: (old.get(k), v) for k, v in meta.items() if k != 'source' and old.get(k) != v}
         if diff:
             raise ValueError(
@@ -438,34 +485,57 @@ def prepare(
             for f, l in zip(folder.files, folder.labels)
             if str(f.relative_to(folder.root)) not in done
         ]
-        for f, label in tqdm(todo, desc='prepare', unit='video', disable=not progress):
-            rel = str(f.relative_to(folder.root))
-            try:
-                n = video_length(f)
-                if n < span:
-                    raise ValueError(
-                        f"{n} frames, a clip of {frames} frames every {stride} needs {span}"
-                    )
-                starts = list(range(0, n - span + 1, span))[:clips_per_video]
-                count = 0
-                for clip in _stream_clips(f, frames, stride, folder.size, starts):
+        jobs = [(f, frames, stride, folder.size, clips_per_video, (a, b)) for f, _ in todo]
+        # spawned workers import `_decode` from the package: the functions of a notebook or
+        # script live in its __main__, which they cannot see
+        from ssw_gan.data import _decode as decode
+
+        with _pool(workers) as pool:
+            results = pool.imap(decode, jobs)  # in order, so the cache is the same for any count
+            for (f, label), (status, got) in tqdm(
+                zip(todo, results),
+                total=len(todo),
+                desc='prepare',
+                unit='video',
+                disable=not progress,
+            ):
+                rel = str(f.relative_to(folder.root))
+                if status == 'error':
+                    warnings.warn(f"prepare: skipping {f}: {got}")
+                    _append_line(out / 'skipped.jsonl', {'file': rel, 'reason': got})
+                    continue
+                for clip in got:
                     data.write(np.ascontiguousarray(clip).tobytes())
-                    count += 1
-                if count == 0:
-                    raise ValueError(f"no complete clip decoded (header said {n} frames)")
-            except Exception as e:
-                data.truncate(n_clips * clip_bytes)
-                data.seek(0, os.SEEK_END)
-                reason = str(e).splitlines()[-1] if str(e) else type(e).__name__
-                warnings.warn(f"prepare: skipping {f}: {reason}")
-                _append_line(out / 'skipped.jsonl', {'file': rel, 'reason': reason})
-                continue
-            data.flush()
-            os.fsync(data.fileno())
-            rows.append({'file': rel, 'first': n_clips, 'count': count, 'label': label})
-            _append_line(out / 'index.jsonl', rows[-1])
-            n_clips += count
+                data.flush()
+                os.fsync(data.fileno())
+                rows.append({'file': rel, 'first': n_clips, 'count': len(got), 'label': label})
+                _append_line(out / 'index.jsonl', rows[-1])
+                n_clips += len(got)
     return ClipCache(out)
+
+
+class _InProcess:
+    "A stand-in for a process pool of one: the work runs here, lazily, in order."
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def imap(self, fn, jobs):
+        return map(fn, jobs)
+
+
+def _pool(workers: int):
+    "`workers` spawned processes (spawn: safe with torch's threads), or this process for 1."
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    if workers == 1:
+        return _InProcess()
+    import multiprocessing as mp
+
+    return mp.get_context('spawn').Pool(workers)
 
 
 def _append_line(p: Path, row: dict):
