@@ -5,6 +5,7 @@
 # %% ../nbs/02_data.ipynb #123f13a1
 from __future__ import annotations
 import json, os, re, warnings
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -642,6 +643,26 @@ def seed_of(*parts: int) -> int:
     return int(np.random.SeedSequence(entropy).generate_state(1, np.uint64)[0])
 
 
+def _cut_to_clips(pipeline: PipelineSpec, k: int, dataset) -> PipelineSpec:
+    """`pipeline` cut at the stage whose (frames, height, width) the dataset's clips have (the top
+    stage if the dataset does not say); an error if that is no stage from `k` up."""
+    frames = getattr(dataset, 'frames', None)
+    size = getattr(dataset, 'size', None)
+    have = (frames, *(tuple(size) if size is not None else (None, None)))
+    for j in range(len(pipeline), k - 1, -1):
+        st = pipeline.stage(j)
+        if all(h is None or h == w for h, w in zip(have, (st.frames, st.height, st.width))):
+            return replace(pipeline, stages=pipeline.stages[:j])
+    top = pipeline.top
+    sizes = [f"{s.frames} frames of {s.height}x{s.width}" for s in pipeline.stages[k - 1 :]]
+    raise ValueError(
+        f"pipeline {pipeline.name!r} trains on clips of {top.frames} frames of "
+        f"{top.height}x{top.width} (its top stage), or stage {k} on those of a stage from {k} up "
+        f"({'; '.join(sizes)}); the dataset's clips have {frames} frames of "
+        f"{have[1]}x{have[2]}"
+    )
+
+
 class StageViews(Dataset):
     """Stage `k`'s training examples from a dataset of top-resolution clips;
     windows start at random, with `halo` input frames of context and,
@@ -662,20 +683,9 @@ class StageViews(Dataset):
                 f"stage {stage} of {pipeline.name!r} has {self.spec.frames} frames, window "
                 f"{self.spec.window}"
             )
-        top = pipeline.top
-        frames = getattr(dataset, 'frames', None)
-        if frames is not None and frames != top.frames:
-            raise ValueError(
-                f"pipeline {pipeline.name!r} trains on clips of {top.frames} frames "
-                f"(its top stage); "
-                f"the dataset's clips have {frames}"
-            )
-        size = getattr(dataset, 'size', None)
-        if size is not None and tuple(size) != (top.height, top.width):
-            raise ValueError(
-                f"pipeline {pipeline.name!r} trains on clips of {top.height}x{top.width}; "
-                f"the dataset's are {size[0]}x{size[1]}"
-            )
+        # clips at a lower stage's size (a per-stage cache) serve every stage up to that one: the
+        # pipeline is cut there, and its top is the stage the clips are made at
+        self.pipeline = _cut_to_clips(pipeline, stage, dataset)
 
     def __len__(self):
         return len(self.dataset)
