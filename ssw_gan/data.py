@@ -18,8 +18,8 @@ from .stages import PipelineSpec
 
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'LAYOUTS', 'SyntheticVideos', 'MovingSprites', 'ScrollingScene', 'scan_videos', 'read_clip',
-           'video_length', 'VideoFolder', 'ClipCache', 'clip_starts', 'prepare', 'stage_view', 'stage_pyramid',
-           'seed_of', 'StageViews']
+           'video_length', 'video_fps', 'VideoFolder', 'ClipCache', 'clip_starts', 'prepare', 'stage_view',
+           'stage_pyramid', 'seed_of', 'StageViews']
 
 # %% ../nbs/02_data.ipynb #f0ca89aa
 def _size2(size) -> tuple[int, int]:
@@ -215,20 +215,26 @@ def _split_files(root: Path, layout: str, split: str | None) -> tuple[Path, list
     return sub, scan_videos(sub)
 
 # %% ../nbs/02_data.ipynb #c7c2e9ed
-def _stream_clips(path, frames: int, stride: int, size, starts):
+def _clip_frames(start: int, frames: int, stride: float) -> list[int]:
+    "The source frames of a clip: `frames` frames every `stride` (a float resamples the rate)."
+    return [start + round(j * stride) for j in range(frames)]
+
+
+def _stream_clips(path, frames: int, stride, size, starts):
     """Decode `path` once, yielding uint8 clips `(frames, h, w, 3)` that begin at each frame index
-    in `starts` (ascending)."""
-    need, starts = (frames - 1) * stride + 1, sorted(set(starts))
+    in `starts` (ascending); `stride` may be a float (see `_clip_frames`)."""
+    starts = sorted(set(starts))
+    keep = {s: set(_clip_frames(s, frames, stride)) for s in starts}
     _use_ffmpeg()
     with mediapy.VideoReader(path) as reader:
         it, i, clips = iter(reader), 0, {}
         for s in starts:
-            while i < s + need:
+            while i <= max(keep[s]):
                 try:
                     img = next(it)
                 except StopIteration:
                     return
-                users = [s2 for s2 in starts if s2 <= i < s2 + need and (i - s2) % stride == 0]
+                users = [s2 for s2 in starts if i in keep[s2]]
                 if users:  # resized once, however many (overlapping) clips keep it
                     # a copy: the reader's frames are read-only, which torch warns about
                     small = resize_crop(img[None].copy(), size)[0]
@@ -265,6 +271,16 @@ def video_length(path) -> int:
     try:
         with mediapy.VideoReader(path) as r:
             return int(r.num_images)
+    except Exception as e:
+        raise decode_error(path, e) from e
+
+
+def video_fps(path) -> float:
+    "The frame rate a video file's header gives."
+    _use_ffmpeg()
+    try:
+        with mediapy.VideoReader(path) as r:
+            return float(r.metadata.fps)
     except Exception as e:
         raise decode_error(path, e) from e
 
@@ -407,15 +423,20 @@ def clip_starts(n: int, span: int, count: int, time_range=(0.0, 1.0)) -> list[in
 
 def _decode(job) -> tuple:
     "One video's clips for `prepare` (in a worker process): ('ok', clips) or ('error', reason)."
-    f, frames, stride, size, count, time_range = job
-    span = (frames - 1) * stride + 1
+    f, frames, stride, size, count, time_range, fps = job
     try:
+        if fps is not None:  # the source's frames per kept frame, a float in general
+            stride = video_fps(f) / fps
+            if stride < 1:
+                raise ValueError(f"{video_fps(f):g} fps, fewer than the {fps:g} asked for")
+        span = round((frames - 1) * stride) + 1
         n = video_length(f)
         starts = clip_starts(n, span, count, time_range)
         if not starts:
             part = f" in its part {tuple(time_range)}" if tuple(time_range) != (0, 1) else ''
+            every = f"{stride:g}" if fps is None else f"{stride:.3g} (at {fps:g} fps)"
             raise ValueError(
-                f"{n} frames{part}: a clip of {frames} frames every {stride} needs {span}"
+                f"{n} frames{part}: a clip of {frames} frames every {every} needs {span}"
             )
         clips = list(_stream_clips(f, frames, stride, size, starts))
         if not clips:
@@ -437,15 +458,19 @@ def prepare(
     progress: bool = True,
     time_range=(0.0, 1.0),
     workers: int = 1,
+    fps: float | None = None,
 ) -> ClipCache:
     """Decode every video under `src` once into a clip cache at `out` (resumable);
     return the `ClipCache`.
 
     Clips come from the part `time_range` (fractions) of each video, spread over it (see
-    `clip_starts`); `workers` processes decode videos side by side."""
+    `clip_starts`); `workers` processes decode videos side by side. `fps` resamples every video
+    to that frame rate (each clip keeps the source frames nearest its times) instead of `stride`."""
     a, b = time_range
     if not 0 <= a < b <= 1:
         raise ValueError(f"time_range must be fractions 0 <= start < end <= 1, got {time_range}")
+    if fps is not None and (stride != 1 or fps <= 0):
+        raise ValueError(f"give a positive fps or a stride, not both: fps={fps}, stride={stride}")
     folder = VideoFolder(src, frames, size, stride, layout=layout, split=split, random_start=False)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -459,13 +484,14 @@ def prepare(
         'stride': stride,
         'clips_per_video': clips_per_video,
         'time_range': [a, b],
+        'fps': fps,
         'layout': folder.layout,
         'split': split,
         'classes': folder.classes,
         'source': str(Path(src).resolve()),
     }
     if (out / 'meta.json').is_file():
-        old = {'time_range': [0.0, 1.0]} | json.loads((out / 'meta.json').read_text())
+        old = {'time_range': [0.0, 1.0], 'fps': None} | json.loads((out / 'meta.json').read_text())
         diff = {k: (old.get(k), v) for k, v in meta.items() if k != 'source' and old.get(k) != v}
         if diff:
             raise ValueError(
@@ -486,7 +512,7 @@ def prepare(
             for f, l in zip(folder.files, folder.labels)
             if str(f.relative_to(folder.root)) not in done
         ]
-        jobs = [(f, frames, stride, folder.size, clips_per_video, (a, b)) for f, _ in todo]
+        jobs = [(f, frames, stride, folder.size, clips_per_video, (a, b), fps) for f, _ in todo]
         # spawned workers import `_decode` from the package: the functions of a notebook or
         # script live in its __main__, which they cannot see
         from ssw_gan.data import _decode as decode
