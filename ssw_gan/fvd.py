@@ -14,6 +14,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .video import check_video, describe
 from .metrics import frechet_distance
+from .layers import check_device
 
 # %% auto #0
 __all__ = ['INSTALL_HINT', 'Unit3D', 'Inception', 'I3D', 'UnsafePickle', 'load_jax_pickle', 'convert_jax_i3d', 'find_i3d_weights',
@@ -337,7 +338,7 @@ class FVD:
     "Fréchet Video Distance with the Kinetics-400 I3D (weights: see `find_i3d_weights`)."
 
     def __init__(self, weights=None, device=None, batch_size: int = 8, net: I3D | None = None):
-        self.device = torch.device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+        self.device = check_device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
         self.net = (net or load_i3d(weights)).eval().to(self.device)
         self.batch_size = batch_size
 

@@ -14,7 +14,7 @@ from tqdm.auto import tqdm
 import warnings
 from pathlib import Path
 from .generators import Upsampler, Stage1Generator
-from .layers import autocast
+from .layers import autocast, check_device
 from .stages import PipelineSpec, load_checkpoint, save_checkpoint
 from .video import to_uint8, _use_ffmpeg
 
@@ -169,6 +169,7 @@ class Pipeline:
         Uses the EMA generator. Stages train independently, so each checkpoint brings its own
         stage's settings; they must agree on the pipeline's shape (sizes, lengths, windows)."""
         gens, spec, own = [], None, []
+        device = check_device(device)
         for k, p in enumerate(paths, 1):
             f = newest_checkpoint(p)
             ck = load_checkpoint(f, map_location=device)

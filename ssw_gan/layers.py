@@ -14,7 +14,7 @@ from torch.nn.utils.parametrizations import _SpectralNorm
 
 # %% auto #0
 __all__ = ['PADS', 'PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'CondNorm', 'GBlock', 'DBlock',
-           'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast']
+           'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast', 'check_device']
 
 # %% ../nbs/04_layers.ipynb #feef5f7d
 class _SpectralNormFP32(_SpectralNorm):
@@ -258,3 +258,25 @@ def autocast(device, precision: str = 'auto'):
     if resolve_precision(precision, device) == 'bf16':
         return torch.autocast(dev, torch.bfloat16)
     return torch.autocast(dev, enabled=False)
+
+# %% ../nbs/04_layers.ipynb #acae54e37e7d407bbb7b55eff062a284
+def check_device(device) -> torch.device:
+    "`device` as a `torch.device`; a clear error if it names a GPU this machine does not have."
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as e:
+        raise ValueError(
+            f"device {device!r}: not a device name ({e}); expected e.g. 'cpu', 'cuda:0'"
+        )
+    if dev.type == 'cuda':
+        n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if n == 0:
+            raise ValueError(
+                f"device {device!r}: no CUDA GPU is visible here (torch.cuda.is_available() is "
+                f"False; torch {torch.__version__}); use 'cpu', or a machine with an NVIDIA GPU"
+            )
+        if dev.index is not None and dev.index >= n:
+            raise ValueError(f"device {device!r}: this machine has {n} CUDA GPU(s), 0..{n - 1}")
+    elif dev.type == 'mps' and not torch.backends.mps.is_available():
+        raise ValueError(f"device {device!r}: Apple's MPS backend is not available here")
+    return dev
