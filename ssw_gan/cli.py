@@ -316,6 +316,18 @@ def _parser() -> argparse.ArgumentParser:
     for name in int_options:
         t.add_argument('--' + name.replace('_', '-'), type=int, default=getattr(defaults, name))
     t.add_argument(
+        '--accumulate',
+        type=_positive_int,
+        default=defaults.accumulate,
+        help='micro-batches of --batch-size whose gradients each update averages',
+    )
+    t.add_argument(
+        '--d-steps',
+        type=_positive_int,
+        default=defaults.d_steps,
+        help='discriminator updates per generator update (DVD-GAN: 2); --steps counts G updates',
+    )
+    t.add_argument(
         '--length',
         type=int,
         default=None,

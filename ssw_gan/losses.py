@@ -55,15 +55,17 @@ def d_loss(
     weights: dict | None = None,
     mismatch: bool = False,
     shift: bool = False,
+    frames=None,
 ):
     """The stage's discriminator loss and its parts.
 
-    Real and fake clips are judged in one call of `D` (spatial D on the same frame positions);
-    `fake['video']` should be detached from the generator."""
+    Real and fake clips are judged in one call of `D` (spatial D on the same frame positions:
+    `frames` (B, k), drawn if None); `fake['video']` should be detached from the generator."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     y, rv = batch_labels(real), real['video']
     B, T = rv.shape[0], rv.shape[2]
-    frames = torch.rand(B, T, device=rv.device).argsort(1)[:, : min(_unwrap(D).spatial.k, T)]
+    if frames is None:
+        frames = torch.rand(B, T, device=rv.device).argsort(1)[:, : min(_unwrap(D).spatial.k, T)]
     up = real.get('low') is not None
     neg = _negatives(real, mismatch, shift) if up else {}
     extra = (torch.cat(list(neg.values())), rv.repeat(len(neg), 1, 1, 1, 1)) if neg else None
@@ -79,10 +81,10 @@ def d_loss(
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
 
 
-def g_loss(D, fake: dict, weights: dict | None = None):
-    "The stage's generator loss and its parts."
+def g_loss(D, fake: dict, weights: dict | None = None, frames=None):
+    "The stage's generator loss and its parts (`frames`: those spatial D judges, drawn if None)."
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
-    s = D(fake['video'], fake.get('low'), batch_labels(fake))
+    s = D(fake['video'], fake.get('low'), batch_labels(fake), frames)
     parts = {k: g_hinge(v.float()) for k, v in s.items()}
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
 

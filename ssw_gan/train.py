@@ -5,11 +5,13 @@
 # %% ../nbs/09_train.ipynb #f5bc933a
 from __future__ import annotations
 import copy, json, os, time, warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
+from torch.nn.utils.parametrizations import _SpectralNorm
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm.auto import tqdm
 from .stages import PipelineSpec, save_checkpoint, load_checkpoint, SpecMismatch, with_length
@@ -28,7 +30,9 @@ class TrainConfig:
     "How a stage trains (what it is lives in its StageSpec)."
 
     steps: int = 20_000
-    batch_size: int = 16
+    batch_size: int = 16  # per process and micro-batch
+    accumulate: int = 1  # micro-batches whose gradients one update averages
+    d_steps: int = 1  # discriminator updates per generator update (DVD-GAN: 2)
     lr_g: float = 1e-4
     lr_d: float = 4e-4
     betas: tuple = (0.0, 0.999)
@@ -53,6 +57,9 @@ class TrainConfig:
                 "keep must be >= 1 (a run keeps at least its newest checkpoint, to resume from), "
                 f"got {self.keep}"
             )
+        for name in ('accumulate', 'd_steps'):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
 
     def to_dict(self):
         return {**asdict(self), 'betas': list(self.betas)}
@@ -66,11 +73,17 @@ def setup_distributed() -> tuple[int, int, int]:
     """(rank, world size, local rank).
 
     Joins the process group when started by torchrun with several processes."""
-    world = int(os.environ.get('WORLD_SIZE', 1))
+    world, local = int(os.environ.get('WORLD_SIZE', 1)), int(os.environ.get('LOCAL_RANK', 0))
     if world > 1 and not dist.is_initialized():
-        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        if torch.cuda.is_available():
+            # this process's GPU, before anything allocates on cuda:0; NCCL binds to it at once
+            device = torch.device('cuda', local)
+            torch.cuda.set_device(device)
+            dist.init_process_group('nccl', device_id=device)
+        else:
+            dist.init_process_group('gloo')
     rank = dist.get_rank() if dist.is_initialized() else 0
-    return rank, world, int(os.environ.get('LOCAL_RANK', 0))
+    return rank, world, local
 
 
 def _channels_last(m: torch.nn.Module) -> torch.nn.Module:
@@ -82,6 +95,12 @@ def _channels_last(m: torch.nn.Module) -> torch.nn.Module:
             elif p.ndim == 4:
                 p.data = p.data.contiguous(memory_format=torch.channels_last)
     return m
+
+
+def _channels_last_input(t: torch.Tensor) -> torch.Tensor:
+    "A batch tensor in the weights' memory format: channels_last_3d if 5D, channels_last if 4D."
+    formats = {5: torch.channels_last_3d, 4: torch.channels_last}
+    return t.contiguous(memory_format=formats[t.ndim]) if t.ndim in formats else t
 
 # %% ../nbs/09_train.ipynb #0420cea0
 def make_dataset(data, pipeline: PipelineSpec, seed: int = 0):
@@ -103,6 +122,11 @@ def _is_bn_stat(name: str) -> bool:
     return name.rsplit('.', 1)[-1] in ('running_mean', 'running_var', 'num_batches_tracked')
 
 
+def _mean(records: list) -> dict:
+    "The mean of each key over `records` (dicts of tensors, one per micro-batch)."
+    return {k: sum(r[k] for r in records) / len(records) for k in records[0]}
+
+
 class Trainer:
     "Trains stage `stage` of `pipeline` on `dataset` (top-resolution clips), writing to `out`."
 
@@ -118,31 +142,39 @@ class Trainer:
         progress: bool = True,
     ):
         self.pipeline, self.k, self.spec = pipeline, stage, pipeline.stage(stage)
-        self.cfg = config or TrainConfig()
+        self.cfg = c = config or TrainConfig()
         self.rank, self.world, local = setup_distributed()
         default_device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
         self.device = torch.device(device or default_device)
         self.cuda, self.progress = self.device.type == 'cuda', progress
         self.out = Path(out)
         self.ckpt_dir = self.out / 'checkpoints'
-        if self.cfg.mismatch and self.spec.is_upsampler and self.cfg.batch_size < 2:
+        if c.mismatch and self.spec.is_upsampler and c.batch_size < 2:
             raise ValueError("mismatched pairs need batch_size >= 2 (or mismatch=False)")
-        torch.manual_seed(self.cfg.seed)  # the same initial weights on every rank
+        torch.manual_seed(c.seed)  # the same initial weights on every rank
         G, D = build_stage(self.spec)
         G, D = G.to(self.device), D.to(self.device)
         if self.cuda:
+            torch.backends.cudnn.benchmark = True  # fixed shapes: find the fastest kernels once
             G, D = _channels_last(G), _channels_last(D)
         self.g_raw, self.d_raw = G, D
         self.G_ema = copy.deepcopy(G).eval().requires_grad_(False)
+        # spectral norm's power iterations: on an update's first micro-batch only (`_iterate`)
+        self._sn = [m for net in (G, D) for m in net.modules() if isinstance(m, _SpectralNorm)]
         if self.world > 1:
             from torch.nn.parallel import DistributedDataParallel as DDP
 
             ids = [self.device.index] if self.cuda else None
-            G, D = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
-        if self.cfg.compile:
+            # no broadcast of the buffers at every forward: see `_sync_buffers`
+            G = DDP(G, device_ids=ids, broadcast_buffers=False)
+            D = DDP(D, device_ids=ids, broadcast_buffers=False)
+        if c.compile:
             G, D = torch.compile(G), torch.compile(D)
         self.G, self.D = G, D
-        c = self.cfg
+        if self.world == 1:
+            self.D_judge = D
+        else:  # unwrapped for the generator update: it makes no D gradients to average
+            self.D_judge = torch.compile(self.d_raw) if c.compile else self.d_raw
         self.precision = resolve_precision(c.precision, self.device)
         self.opt_g = torch.optim.Adam(self.g_raw.parameters(), c.lr_g, betas=c.betas)
         self.opt_d = torch.optim.Adam(self.d_raw.parameters(), c.lr_d, betas=c.betas)
@@ -165,11 +197,20 @@ class Trainer:
         self._fixed = self._fixed_inputs(dataset)
         if resume:
             self.resume()
-        elif self.rank == 0 and self.ckpt_dir.is_dir() and self.checkpoints():
+        # rank 0 decides, every rank raises (one raising alone would leave the others waiting)
+        elif self._from_rank0(self.rank == 0 and self.ckpt_dir.is_dir() and self.checkpoints()):
             raise FileExistsError(
                 f"{self.out} already holds checkpoints: "
                 "resume=True (--resume) continues, or use another folder"
             )
+
+    def _from_rank0(self, flag) -> bool:
+        "Rank 0's `flag`, on every rank: a decision all the ranks act on."
+        if self.world == 1:
+            return bool(flag)
+        t = torch.tensor([float(bool(flag))], device=self.device)
+        dist.broadcast(t, 0)
+        return bool(t.item())
 
     # -- data --------------------------------------------------------------------------------------
     def _sampler(self, epoch: int):
@@ -196,7 +237,7 @@ class Trainer:
             epoch, pos = epoch + 1, 0
 
     def _batches(self):
-        """Training batches from where the run stands.
+        """Training (micro-)batches from where the run stands.
 
         Through one DataLoader whose workers live across epochs."""
         c = self.cfg
@@ -239,58 +280,145 @@ class Trainer:
         "Where the window lies in its context, in input frames: the part of the output D judges."
         return (self.halo, self.halo + self.spec.low_window)
 
-    def _fake(self, real: dict) -> dict:
-        "The generator's answer to a batch: `losses.fake_batch`, the path `step_cost` counts too."
-        y = batch_labels(real) if getattr(self.g_raw, 'num_classes', 0) else None
-        return fake_batch(self.G, self.spec, real, y)
-
-    def train_step(self, batch: dict) -> dict:
-        """One discriminator step and one generator step on a batch of `StageViews`.
-
-        Returns the losses as detached tensors (reading them with `.item()` would wait for the GPU
-        at every step, so `fit` does it only when it logs)."""
-        dev, c = self.device, self.cfg
-        real = {k: v.to(dev, non_blocking=True) for k, v in batch.items() if torch.is_tensor(v)}
+    def _real(self, batch: dict) -> dict:
+        "A batch of `StageViews` on the device as the losses take it (channels-last on CUDA)."
+        real = {}
+        for key, v in batch.items():
+            if torch.is_tensor(v):
+                v = v.to(self.device, non_blocking=True)
+                real[key] = _channels_last_input(v) if self.cuda else v
         if self.spec.is_upsampler:
             real['video'] = real.pop('high')
         else:
             real['low'] = None
+        return real
+
+    def _draws(self, real: dict, phase: int, micro: int) -> dict:
+        """A micro-batch's noise (or latents) and spatial-D frames, each example's from its key.
+
+        The key is the example's place in the step's global batch (see the prose above); `phase`
+        is 0 for the generator update, 1 + i for D update i."""
+        G, dev, rv = self.g_raw, self.device, real['video']
+        B, T = rv.shape[0], rv.shape[2]
+        k = min(self.d_raw.spatial.k, T)
+        noise, frames = [], []
+        for j in range(B):
+            place = (micro * B + j) * self.world + self.rank
+            g = torch.Generator(dev).manual_seed(seed_of(self.cfg.seed, self.step, phase, place, 1))
+            if self.spec.is_upsampler:
+                inputs = real['low'] if real.get('context') is None else real['context']
+                noise.append(G.draw_noise(inputs[j : j + 1], generator=g))
+            else:
+                noise.append(G.sample_latent(1, generator=g, device=dev))
+            frames.append(torch.rand(1, T, generator=g, device=dev).argsort(1)[:, :k])
+        return {'noise': torch.cat(noise), 'frames': torch.cat(frames)}
+
+    def _fake(self, real: dict, noise=None) -> dict:
+        "The generator's answer to a batch: `losses.fake_batch`, the path `step_cost` counts too."
+        y = batch_labels(real) if getattr(self.g_raw, 'num_classes', 0) else None
+        return fake_batch(self.G, self.spec, real, y, noise)
+
+    def _iterate(self, on: bool):
+        """Spectral norm's power iteration on (training) or off (the vectors kept).
+
+        On for an update's first micro-batch only: one iteration per update, as with one batch."""
+        for m in self._sn:
+            m.train(on)
+
+    def _sync(self, net, last: bool):
+        "DDP averages `net`'s gradients on an update's last micro-batch; `no_sync` before it."
+        return net.no_sync() if self.world > 1 and not last else nullcontext()
+
+    def _d_update(self, reals: list, phase: int) -> tuple:
+        "One discriminator update on the micro-batches `reals`: their mean loss and its parts."
+        c, n, out = self.cfg, len(reals), []
+        self.opt_d.zero_grad(set_to_none=True)
+        for m, real in enumerate(reals):
+            self._iterate(m == 0)
+            draws = self._draws(real, phase, m)
+            with self._sync(self.D, m == n - 1), self._autocast():
+                with torch.no_grad():
+                    fake = self._fake(real, draws['noise'])
+                ld, parts = d_loss(
+                    self.D, real, fake, c.weights, c.mismatch, c.shift, draws['frames']
+                )
+                (ld / n).backward()  # the hinge losses are means: so is their accumulation
+            out.append({'loss': ld.detach(), **parts})
+        self.opt_d.step()
+        return _mean(out)
+
+    def _g_update(self, reals: list) -> tuple:
+        "One generator update on the micro-batches `reals`, judged by D without its gradients."
+        c, n, out = self.cfg, len(reals), []
+        grads = [p.requires_grad for p in self.d_raw.parameters()]
+        self.d_raw.requires_grad_(False)  # no D weight gradients, none for DDP to average
+        self.opt_g.zero_grad(set_to_none=True)
+        try:
+            for m, real in enumerate(reals):
+                self._iterate(m == 0)
+                draws = self._draws(real, 0, m)
+                with self._sync(self.G, m == n - 1), self._autocast():
+                    fake = self._fake(real, draws['noise'])
+                    lg, parts = g_loss(self.D_judge, fake, c.weights, draws['frames'])
+                    (lg / n).backward()
+                out.append({'loss': lg.detach(), **parts})
+        finally:
+            for p, g in zip(self.d_raw.parameters(), grads):
+                p.requires_grad_(g)
+        self.opt_g.step()
+        return _mean(out)
+
+    def train_step(self, batches) -> dict:
+        """One step: `d_steps` discriminator updates, then one generator update.
+
+        `batches`: for each D update, its `accumulate` micro-batches of `StageViews` (or one batch
+        when both are 1); the G update reuses the last D update's. Returns the losses of the last D
+        update and the G update as detached tensors (reading them with `.item()` would wait for
+        the GPU at every step, so `fit` does it only when it logs)."""
+        if isinstance(batches, dict):
+            batches = [[batches]]
         self.G.train()
         self.D.train()
-        with self._autocast():
-            with torch.no_grad():
-                fake = self._fake(real)
-            ld, dparts = d_loss(self.D, real, fake, c.weights, c.mismatch, c.shift)
-        self.opt_d.zero_grad(set_to_none=True)
-        ld.backward()
-        self.opt_d.step()
-        with self._autocast():
-            lg, gparts = g_loss(self.D, self._fake(real), c.weights)
-        self.opt_g.zero_grad(set_to_none=True)
-        lg.backward()
-        self.opt_g.step()
+        for i, micro in enumerate(batches):
+            reals = [self._real(b) for b in micro]
+            dparts = self._d_update(reals, 1 + i)
+        gparts = self._g_update(reals)
+        self._iterate(True)
         self._update_ema()
         self.step += 1
         return {
             'step': self.step,
-            'd_loss': ld.detach(),
-            'g_loss': lg.detach(),
+            'd_loss': dparts.pop('loss'),
+            'g_loss': gparts.pop('loss'),
             **{f'd_{k}': v for k, v in dparts.items()},
             **{f'g_{k}': v for k, v in gparts.items()},
         }
 
     @torch.no_grad()
     def _update_ema(self):
-        # DDP syncs gradients, hence weights; batch-norm statistics stay per rank until synced here
-        if self.world > 1:
-            for b in self.g_raw.buffers():
-                dist.broadcast(b, 0)
+        # the weights agree on every rank (DDP), and so do the spectral-norm vectors made from them
         d = self.cfg.ema_decay if self.step >= self.cfg.ema_start else 0.0
         for pe, p in zip(self.G_ema.parameters(), self.g_raw.parameters()):
             pe.lerp_(p, 1 - d)
         for (name, be), b in zip(self.G_ema.named_buffers(), self.g_raw.buffers()):
             if not _is_bn_stat(name):
                 be.copy_(b)  # spectral-norm vectors; BN statistics are standing ones
+
+    @torch.no_grad()
+    def _sync_buffers(self):
+        """Make every rank's G and D buffers agree: BN statistics averaged, the rest rank 0's.
+
+        Once per checkpoint, not per step: training never reads the BN statistics (batch statistics
+        in training mode), and the spectral-norm vectors agree anyway (a guard against drift)."""
+        if self.world == 1:
+            return
+        for net in (self.g_raw, self.d_raw):
+            for name, b in net.named_buffers():
+                if _is_bn_stat(name) and b.is_floating_point():
+                    dist.all_reduce(b)  # a sum: gloo has no average
+                    b.div_(self.world)
+                else:
+                    dist.broadcast(b, 0)
 
     @torch.no_grad()
     def _standing_stats(self):
@@ -306,7 +434,7 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------------
     def fit(self, steps: int | None = None) -> list[dict]:
-        """Train until `steps` (default: the config's) total steps.
+        """Train until `steps` (default: the config's) total steps (generator updates).
 
         Logs, samples and checkpoints at the intervals."""
         c, total = self.cfg, steps or self.cfg.steps
@@ -319,13 +447,13 @@ class Trainer:
         )
         t0 = time.perf_counter()
         while self.step < total:
-            # every step draws from its own seed (noise, latents, mismatched pairs): its own on each
-            # rank, the same after a resume
+            # the examples draw from their keys; anything else from the step's own seed, per rank
             torch.manual_seed(seed_of(c.seed, self.rank, self.step))
-            rec = self.train_step(next(batches))
+            draw = [[next(batches) for _ in range(c.accumulate)] for _ in range(c.d_steps)]
+            rec = self.train_step(draw)
             bar.update(1)
             if self.step % c.log_every == 0 or self.step == total:
-                rec = {k: v.item() if torch.is_tensor(v) else v for k, v in rec.items()}
+                rec = self._mean_over_ranks(rec)
                 rec['sec'] = round(time.perf_counter() - t0, 3)
                 self._log(rec)
                 bar.set_postfix(d=f"{rec['d_loss']:.3f}", g=f"{rec['g_loss']:.3f}")
@@ -339,6 +467,15 @@ class Trainer:
                 self.save()
         bar.close()
         return self.history
+
+    def _mean_over_ranks(self, rec: dict) -> dict:
+        "`rec` with its tensors as numbers: their means over the ranks, in one all-reduce."
+        keys = [k for k, v in rec.items() if torch.is_tensor(v)]
+        values = torch.stack([rec[k].float() for k in keys])
+        if self.world > 1:
+            dist.all_reduce(values)  # a sum: gloo has no average
+            values /= self.world
+        return rec | dict(zip(keys, values.tolist()))
 
     def _log(self, rec: dict):
         self.history.append(rec)
@@ -382,7 +519,10 @@ class Trainer:
         return sorted(self.ckpt_dir.glob('step*.pt'))
 
     def save(self):
-        "Write a checkpoint (atomically) and keep the last `keep`."
+        """Write a checkpoint (atomically) and keep the last `keep`.
+
+        Every rank calls it (their buffers are synced first); rank 0 writes."""
+        self._sync_buffers()
         if self.rank != 0:
             return
         save_checkpoint(
@@ -463,7 +603,7 @@ def plot_losses(log, out=None, smooth: int = 10):
 # %% ../nbs/09_train.ipynb #3fc5a8a3
 # What changing a setting does to a resumed run: other batches (refused), other optimisation
 # (warned), nothing it computes (free)
-_STREAM = ('batch_size', 'seed', 'length', 'shift', 'mismatch')
+_STREAM = ('batch_size', 'accumulate', 'd_steps', 'seed', 'length', 'shift', 'mismatch')
 _OPTIMISER = ('lr_g', 'lr_d', 'betas', 'ema_decay', 'ema_start', 'weights', 'precision')
 _FREE = ('steps', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'compile')
 
