@@ -358,6 +358,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     t.add_argument('--device', default=None, help='default: cuda:LOCAL_RANK if available, else cpu')
     t.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
+    t.add_argument(
+        '--tensorboard',
+        action='store_true',
+        help='also log losses, gradient norms, samples, steps/s and memory to OUT/tb/ '
+        '(needs pip install tensorboard)',
+    )
+    t.add_argument(
+        '--eval-every',
+        type=int,
+        default=defaults.eval_every,
+        help='steps between evaluations on held-out clips, keeping the best as OUT/best.pt '
+        '(default 0: none)',
+    )
+    t.add_argument(
+        '--eval-data',
+        default=None,
+        help="held-out clips: 'sprites', 'scene' or a held-out clip cache (default for "
+        "sprites and scene: the same source with another seed; required for a cache)",
+    )
+    t.add_argument(
+        '--eval-clips',
+        type=_positive_int,
+        default=defaults.eval_clips,
+        help='held-out clips each evaluation measures',
+    )
     p.train_parser = t  # `main` asks it which flags were typed
     return p
 

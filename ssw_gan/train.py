@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_train.ipynb #f5bc933a
 from __future__ import annotations
-import copy, json, os, time, warnings
+import copy, json, os, sys, time, warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, asdict
 from pathlib import Path
@@ -15,11 +15,13 @@ from torch.nn.utils.parametrizations import _SpectralNorm
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm.auto import tqdm
 from .stages import PipelineSpec, save_checkpoint, load_checkpoint, SpecMismatch, with_length
-from .layers import autocast, resolve_precision
+from .layers import autocast, resolve_precision, check_device
 from .data import StageViews, stage_view, seed_of, MovingSprites, ScrollingScene
-from .data import ClipCache
+from .data import ClipCache, _cut_to_clips
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
-from .video import side_by_side, write_video
+from .video import side_by_side, write_video, downsample, to_float
+from .metrics import frechet_distance, grounding_error
+from .inference import apply_chunked
 
 # %% auto #0
 __all__ = ['TrainConfig', 'setup_distributed', 'make_dataset', 'Trainer', 'plot_losses']
@@ -50,6 +52,10 @@ class TrainConfig:
     num_workers: int = 0
     seed: int = 0
     compile: bool = False
+    tensorboard: bool = False  # also log to RUN/tb/ (optional: pip install tensorboard)
+    eval_every: int = 0  # steps between evaluations on held-out clips (0: none)
+    eval_data: str | None = None  # held-out clips (default for 'sprites'/'scene': another seed)
+    eval_clips: int = 32  # held-out clips an evaluation measures
 
     def __post_init__(self):
         if self.keep < 1:
@@ -60,6 +66,12 @@ class TrainConfig:
         for name in ('accumulate', 'd_steps'):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.eval_every < 0:
+            raise ValueError(f"eval_every must be >= 0 (0: no evaluation), got {self.eval_every}")
+        if self.eval_clips < 2:
+            raise ValueError(
+                f"eval_clips must be >= 2 (FVD fits a covariance), got {self.eval_clips}"
+            )
 
     def to_dict(self):
         return {**asdict(self), 'betas': list(self.betas)}
@@ -145,7 +157,8 @@ class Trainer:
         self.cfg = c = config or TrainConfig()
         self.rank, self.world, local = setup_distributed()
         default_device = f'cuda:{local}' if torch.cuda.is_available() else 'cpu'
-        self.device = torch.device(device or default_device)
+        # a clear error for a GPU this machine does not have
+        self.device = check_device(device or default_device)
         self.cuda, self.progress = self.device.type == 'cuda', progress
         self.out = Path(out)
         self.ckpt_dir = self.out / 'checkpoints'
@@ -195,6 +208,11 @@ class Trainer:
             )
         self.step, self.epoch, self.pos, self.history = 0, 0, 0, []
         self._fixed = self._fixed_inputs(dataset)
+        # monitoring (see below): TensorBoard, gradient norms, held-out evaluations
+        self._tb, self._log_norms, self.best = None, False, None
+        if c.tensorboard:
+            _summary_writer()  # a missing package is an error now, not at the first log
+        self._eval = self._held_out(dataset) if c.eval_every else None
         if resume:
             self.resume()
         # rank 0 decides, every rank raises (one raising alone would leave the others waiting)
@@ -267,7 +285,8 @@ class Trainer:
         if not self.spec.is_upsampler:
             return {'z': torch.randn(n, self.g_raw.z_dim, generator=g)}
         clips = [dataset[i]['video'] for i in range(min(n, len(dataset)))]
-        views = [stage_view(clip, self.clips, self.k, 0, self.halo) for clip in clips]
+        # the pipeline cut at the clips' stage (a per-stage cache), as StageViews cuts it
+        views = [stage_view(clip, self.views.pipeline, self.k, 0, self.halo) for clip in clips]
         keys = ('low', 'high', 'context', 'valid')
         fixed = {key: torch.cat([v[key] for v in views]) for key in keys}
         return fixed | {'noise': self.g_raw.draw_noise(fixed['context'], generator=g)}
@@ -344,8 +363,10 @@ class Trainer:
                 )
                 (ld / n).backward()  # the hinge losses are means: so is their accumulation
             out.append({'loss': ld.detach(), **parts})
+        # on logging steps with TensorBoard on: the update's gradient norm, before the step
+        norm = {'grad_norm': _grad_norm(self.d_raw)} if self._log_norms else {}
         self.opt_d.step()
-        return _mean(out)
+        return _mean(out) | norm
 
     def _g_update(self, reals: list) -> tuple:
         "One generator update on the micro-batches `reals`, judged by D without its gradients."
@@ -365,8 +386,9 @@ class Trainer:
         finally:
             for p, g in zip(self.d_raw.parameters(), grads):
                 p.requires_grad_(g)
+        norm = {'grad_norm': _grad_norm(self.g_raw)} if self._log_norms else {}
         self.opt_g.step()
-        return _mean(out)
+        return _mean(out) | norm
 
     def train_step(self, batches) -> dict:
         """One step: `d_steps` discriminator updates, then one generator update.
@@ -446,26 +468,40 @@ class Trainer:
             disable=self.rank != 0 or not self.progress,
         )
         t0 = time.perf_counter()
+        self._tb_last = (self.step, 0.0)  # for steps/s
+
+        def due(every: int, step: int) -> bool:
+            return every > 0 and (step % every == 0 or step == total)
+
         while self.step < total:
             # the examples draw from their keys; anything else from the step's own seed, per rank
             torch.manual_seed(seed_of(c.seed, self.rank, self.step))
             draw = [[next(batches) for _ in range(c.accumulate)] for _ in range(c.d_steps)]
+            self._log_norms = c.tensorboard and due(c.log_every, self.step + 1)
             rec = self.train_step(draw)
             bar.update(1)
             if self.step % c.log_every == 0 or self.step == total:
                 rec = self._mean_over_ranks(rec)
                 rec['sec'] = round(time.perf_counter() - t0, 3)
                 self._log(rec)
+                self._tb_scalars(rec)
                 bar.set_postfix(d=f"{rec['d_loss']:.3f}", g=f"{rec['g_loss']:.3f}")
             sample_now = self.step % c.sample_every == 0 or self.step == total
             save_now = self.step % c.ckpt_every == 0 or self.step == total
-            if sample_now or save_now:
+            eval_now = due(c.eval_every, self.step)
+            if sample_now or save_now or eval_now:
                 self._standing_stats()
+            if eval_now:  # before the checkpoint, which keeps the best so far
+                self.evaluate()
             if sample_now:
                 self.write_samples()
             if save_now:
                 self.save()
+        self._log_norms = False
         bar.close()
+        if self._tb is not None:
+            self._tb.close()
+            self._tb = None
         return self.history
 
     def _mean_over_ranks(self, rec: dict) -> dict:
@@ -512,6 +548,159 @@ class Trainer:
         video = self.out / 'samples' / f'step{self.step:07d}.mp4'
         write_video(video, np.concatenate(rows, axis=1), fps=self.pipeline.stage_fps(self.k))
         plot_losses(self.out / 'log.jsonl', self.out / 'losses.png')
+        if (tb := self._writer()) is not None:  # each sample as a strip of frames
+            for i in range(len(out)):
+                if self.spec.is_upsampler:
+                    panels = [self._fixed['low'][i : i + 1], out[i : i + 1]]
+                    panels.append(self._fixed['high'][i : i + 1])
+                else:
+                    panels = [out[i : i + 1]]
+                tb.add_image(f'samples/{i}', _frame_strip(panels), self.step, dataformats='HWC')
+            tb.flush()
+
+    # -- monitoring --------------------------------------------------------------------------------
+    def _writer(self):
+        "Rank 0's TensorBoard writer (RUN/tb/), opened at its first use; None when off."
+        if not self.cfg.tensorboard or self.rank != 0:
+            return None
+        if self._tb is None:
+            self._tb = _summary_writer()(str(self.out / 'tb'))
+        return self._tb
+
+    def _tb_scalars(self, rec: dict):
+        """A logged record to TensorBoard: every loss and part (and the gradient norms), with the
+        upsampler's residual gain, steps/s and peak memory."""
+        if (tb := self._writer()) is None:
+            return
+        step = rec['step']
+        for key, value in rec.items():
+            if key not in ('step', 'sec'):
+                tb.add_scalar(f'train/{key}', value, step)
+        if self.spec.is_upsampler:
+            tb.add_scalar('train/gain', self.g_raw.gain.item(), step)
+        last_step, last_sec = self._tb_last
+        if step > last_step and rec['sec'] > last_sec:
+            tb.add_scalar('perf/steps_per_sec', (step - last_step) / (rec['sec'] - last_sec), step)
+        self._tb_last = (step, rec['sec'])
+        tb.add_scalar('perf/peak_memory_mb', _peak_memory_mb(self.device), step)
+        tb.flush()
+
+    def _held_out(self, dataset) -> dict:
+        """What the evaluations measure: the held-out dataset, the pipeline cut at its clips' size,
+        the metric (see below).
+
+        Every rank checks; rank 0 reads the clips at the first evaluation."""
+        c, k, cut = self.cfg, self.k, self.views.pipeline
+        synthetic = {'sprites': MovingSprites, 'scene': ScrollingScene}
+        name = None if c.eval_data is None else str(c.eval_data)
+        if name in synthetic or (
+            name is None and isinstance(dataset, (MovingSprites, ScrollingScene))
+        ):
+            kind = synthetic[name] if name else type(dataset)
+            # the training clips' size, long enough for 16 frames at stage k; another seed
+            frames = max(16, cut.stage(k).frames) * cut.factors_to_top(k)[1]
+            seed = seed_of(getattr(dataset, 'seed', c.seed), 7)
+            data = kind((cut.top.height, cut.top.width), frames, length=c.eval_clips, seed=seed)
+        elif name is None:
+            raise ValueError(
+                "eval_every needs held-out clips: eval_data (--eval-data), the folder of a "
+                "held-out clip cache (e.g. one prepared with time_range=(0.8, 1)); only 'sprites' "
+                "and 'scene' have a default (the same source with another seed)"
+            )
+        elif not Path(name).exists():
+            raise FileNotFoundError(
+                f"--eval-data {name}: expected 'sprites', 'scene' or the folder of a prepared "
+                "clip cache"
+            )
+        else:
+            data = ClipCache(name)
+            cut = _cut_to_clips(self.clips, k, data)  # a per-stage cache: cut at its size
+        if len(data) < c.eval_clips:
+            raise ValueError(
+                f"--eval-data {name}: {len(data)} clips, eval_clips={c.eval_clips} were asked for"
+            )
+        from ssw_gan.fvd import weights_available
+
+        frames = data.frames // cut.factors_to_top(k)[1]  # at stage k
+        fvd = self.spec.channels == 3 and frames >= 9 and weights_available()
+        metric = 'fvd' if fvd else 'grounding' if self.spec.is_upsampler else None
+        if metric is None:
+            raise ValueError(
+                "eval_every: stage 1 is measured by FVD, which needs the I3D weights "
+                "(ssw_gan.fvd.find_i3d_weights) and RGB clips of 9 frames or more at stage 1"
+            )
+        return {'data': data, 'pipeline': cut, 'metric': metric, 'frames': frames}
+
+    @torch.no_grad()
+    def _eval_reals(self, batch: int = 8):
+        """The held-out clips, read once: stage k - 1's videos (upsamplers' input), the labels,
+        and the I3D features of stage k's videos (FVD). Kept for every later evaluation."""
+        ev, k = self._eval, self.k
+        if 'labels' in ev:
+            return
+        from ssw_gan.fvd import FVD
+
+        if ev['metric'] == 'fvd':
+            ev['fvd'] = FVD(device=self.device, batch_size=batch)
+        lows, labels, feats = [], [], []
+        for i in range(0, self.cfg.eval_clips, batch):
+            items = [ev['data'][j] for j in range(i, min(i + batch, self.cfg.eval_clips))]
+            clips = to_float(torch.stack([item['video'] for item in items]))
+            labels += [item['label'] for item in items]
+            if self.spec.is_upsampler:
+                lows.append(downsample(clips, *ev['pipeline'].factors_to_top(k - 1)))
+            if 'fvd' in ev:
+                feats.append(
+                    ev['fvd'].features(downsample(clips, *ev['pipeline'].factors_to_top(k)))
+                )
+        ev['labels'] = torch.tensor(labels)
+        ev['low'] = torch.cat(lows) if lows else None
+        ev['real'] = torch.cat(feats) if feats else None
+
+    @torch.no_grad()
+    def evaluate(self, batch: int = 8) -> dict | None:
+        """Measure the EMA generator on the held-out clips (rank 0; others return None); log the
+        numbers and keep the best checkpoint so far as RUN/best.pt.
+
+        Stage 1's batch norms read their standing statistics: `fit` computes them first."""
+        if self.rank != 0 or self._eval is None:
+            return None
+        t0 = time.perf_counter()
+        self._eval_reals(batch)
+        ev, G, dev, spec = self._eval, self.G_ema.eval(), self.device, self.spec
+        g = torch.Generator().manual_seed(seed_of(self.cfg.seed, 7))  # the same draws every time
+        errors, feats = [], []
+        for i in range(0, self.cfg.eval_clips, batch):
+            n = min(batch, self.cfg.eval_clips - i)
+            y = ev['labels'][i : i + n].to(dev) if getattr(G, 'num_classes', 0) else None
+            if spec.is_upsampler:
+                low = ev['low'][i : i + n]
+                noise = G.draw_noise(low, generator=g)
+                out = apply_chunked(G, low.to(dev), noise.to(dev), spec.low_window, y).float()
+                errors.append(grounding_error(low, out.cpu(), spec.space, spec.time))
+            else:
+                out = G(torch.randn(n, G.z_dim, generator=g).to(dev), y, ev['frames']).float()
+            if 'fvd' in ev:
+                feats.append(ev['fvd'].features(out))
+        rec = {'step': self.step}
+        if errors:
+            rec['eval_grounding'] = torch.cat(errors).mean().item()
+        if feats:
+            rec['eval_fvd'] = frechet_distance(ev['real'], torch.cat(feats))
+        rec['eval_sec'] = round(time.perf_counter() - t0, 3)
+        self.out.mkdir(parents=True, exist_ok=True)
+        with open(self.out / 'log.jsonl', 'a') as f:
+            f.write(json.dumps(rec) + '\n')
+        if (tb := self._writer()) is not None:
+            for key, value in rec.items():
+                if key != 'step':
+                    tb.add_scalar(f"eval/{key.removeprefix('eval_')}", value, self.step)
+            tb.flush()
+        value = rec[f"eval_{ev['metric']}"]
+        if self.best is None or value < self.best['value']:
+            self.best = {'metric': ev['metric'], 'value': value, 'step': self.step}
+            save_checkpoint(self.out / 'best.pt', self.spec, **self._state())
+        return rec
 
     # -- checkpoints -------------------------------------------------------------------------------
     def checkpoints(self) -> list[Path]:
@@ -525,9 +714,13 @@ class Trainer:
         self._sync_buffers()
         if self.rank != 0:
             return
-        save_checkpoint(
-            self.ckpt_dir / f'step{self.step:07d}.pt',
-            self.spec,
+        save_checkpoint(self.ckpt_dir / f'step{self.step:07d}.pt', self.spec, **self._state())
+        for old in self.checkpoints()[: -self.cfg.keep]:
+            old.unlink()
+
+    def _state(self) -> dict:
+        "What a checkpoint holds besides the spec: the weights, the optimisers, where the run is."
+        return dict(
             pipeline=self.pipeline.to_dict(),
             stage=self.k,
             step=self.step,
@@ -541,9 +734,8 @@ class Trainer:
             opt_g=self.opt_g.state_dict(),
             opt_d=self.opt_d.state_dict(),
             history=self.history[-2000:],
+            best=self.best,  # the best evaluation so far: {'metric', 'value', 'step'}, or None
         )
-        for old in self.checkpoints()[: -self.cfg.keep]:
-            old.unlink()
 
     def resume(self) -> int:
         """Load the newest complete checkpoint and return its step.
@@ -570,6 +762,10 @@ class Trainer:
                     group['lr'], group['betas'] = lr, self.cfg.betas
             self.step, self.epoch, self.pos = ck['step'], ck['epoch'], ck['pos']
             self.history = list(ck.get('history', []))
+            # the best so far, if measured on the same held-out clips as now
+            saved = ck.get('config', {})
+            if all(saved.get(f) == getattr(self.cfg, f) for f in ('eval_data', 'eval_clips')):
+                self.best = ck.get('best')
             return self.step
         if self.checkpoints():
             raise ValueError(f"no readable checkpoint in {self.ckpt_dir}: every one is corrupt")
@@ -586,9 +782,10 @@ def plot_losses(log, out=None, smooth: int = 10):
     recs = [json.loads(line) for line in lines if line.strip()]
     fig, ax = plt.subplots(figsize=(6, 3))
     for key in ('d_loss', 'g_loss'):
-        if not recs:
+        have = [r for r in recs if key in r]  # evaluation records hold other keys
+        if not have:
             break
-        x, y = np.array([r['step'] for r in recs]), np.array([r[key] for r in recs])
+        x, y = np.array([r['step'] for r in have]), np.array([r[key] for r in have])
         k = max(1, min(smooth, len(y)))
         ax.plot(x[k - 1 :], np.convolve(y, np.ones(k) / k, 'valid'), label=key)
     ax.set_xlabel('step')
@@ -600,12 +797,61 @@ def plot_losses(log, out=None, smooth: int = 10):
         plt.close(fig)
     return fig
 
+# %% ../nbs/09_train.ipynb #72eea5119410473aa328ad9291626812
+class _MissingPackage(ImportError, ValueError):
+    "An optional package a setting needs is not installed (for the CLI, a bad setting)."
+
+
+def _summary_writer():
+    "torch's `SummaryWriter`; a clear error where the optional tensorboard package is missing."
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError as e:
+        raise _MissingPackage(
+            "tensorboard=True (--tensorboard) needs the tensorboard package, an optional "
+            "dependency: pip install tensorboard"
+        ) from e
+    return SummaryWriter
+
+
+def _grad_norm(net: torch.nn.Module) -> torch.Tensor:
+    "The total (L2) norm of `net`'s gradients, as a tensor (reading it would wait for the GPU)."
+    norms = [p.grad.detach().float().norm() for p in net.parameters() if p.grad is not None]
+    return torch.stack(norms).norm() if norms else torch.zeros(())
+
+
+def _peak_memory_mb(device: torch.device) -> float:
+    "Peak memory in MiB: allocated on a CUDA `device`, else the process's peak resident set."
+    if device.type == 'cuda':
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float('nan')
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == 'darwin' else peak / 2**10  # bytes there, KiB here
+
+
+def _frame_strip(videos: list, frames: int = 16) -> np.ndarray:
+    """Float videos (1, C, T, H, W) spanning the same time as one uint8 image (H, W, 3): up to
+    `frames` evenly spaced frames in a row, one row per video, at the largest video's height."""
+    height = max(64, max(v.shape[3] for v in videos))
+    clips = [side_by_side([v], height=height, gap=0) for v in videos]
+    n = max(len(c) for c in clips)
+    pick = np.linspace(0, n - 1, min(n, frames)).round().astype(int)
+    # each video's frame at those times (a shorter video holds each frame longer)
+    rows = [np.concatenate(list(c[pick * len(c) // n]), axis=1) for c in clips]
+    width = max(r.shape[1] for r in rows)
+    rows = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0)), constant_values=255) for r in rows]
+    return np.concatenate(rows, axis=0)
+
 # %% ../nbs/09_train.ipynb #3fc5a8a3
 # What changing a setting does to a resumed run: other batches (refused), other optimisation
 # (warned), nothing it computes (free)
 _STREAM = ('batch_size', 'accumulate', 'd_steps', 'seed', 'length', 'shift', 'mismatch')
 _OPTIMISER = ('lr_g', 'lr_d', 'betas', 'ema_decay', 'ema_start', 'weights', 'precision')
 _FREE = ('steps', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'compile')
+_FREE += ('tensorboard', 'eval_every', 'eval_data', 'eval_clips')
 
 
 def _check_resume(ck: dict, cfg: TrainConfig, world: int, where) -> None:

@@ -139,3 +139,11 @@ def test_train_bad_input(tmp_path):
     (tmp_path / 'torn.pt').write_bytes(b'\x80\x02garbage')
     r = run('sample', '--stages', tmp_path / 'torn.pt', tmp_path / 'torn.pt', tmp_path / 'torn.pt')
     assert r.returncode == 2 and 'truncated or corrupt' in r.stderr
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='this machine has a CUDA GPU')
+def test_train_device_not_here(tmp_path):
+    "A GPU the machine does not have: a clear error (exit 2), before any step."
+    r = run(*TRAIN, '--stage', '2', '--steps', '1', '--device', 'cuda', '--out', tmp_path / 'r')
+    assert r.returncode == 2 and 'no CUDA GPU is visible' in r.stderr, r.stderr
+    assert not (tmp_path / 'r' / 'checkpoints').exists()
