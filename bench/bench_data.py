@@ -50,6 +50,8 @@ def main():
     ap.add_argument('--processes', type=int, nargs='+', default=[1, 2], help='prepare workers')
     ap.add_argument('--footage', help="also time prepare on a real clip set, e.g. 'street'")
     ap.add_argument('--footage-clips', type=int, default=200)
+    ap.add_argument('--footage-frames', type=int, default=32, help="the tiny preset's clips")
+    ap.add_argument('--footage-size', type=int, default=64)
     a = ap.parse_args()
     torch.set_num_threads(max(1, torch.get_num_threads()))
     tmp = Path(tempfile.mkdtemp())
@@ -73,11 +75,15 @@ def main():
         frames = sum(video_length(f) for f in files)
         for n in a.processes:
             t0 = time.perf_counter()
-            settings = dict(frames=a.frames, size=a.size, progress=False, workers=n)
+            size, length = a.footage_size, a.footage_frames
+            settings = dict(frames=length, size=size, progress=False, workers=n)
             settings['clips_per_video'] = a.footage_clips
             real = prepare(files[0].parent, tmp / f'{a.footage}{n}', **settings)
             dt = time.perf_counter() - t0
-            note = f'{len(real)} clips from {frames} source frames, {dt:.1f} s'
+            mb = (real.path / 'clips.u8').stat().st_size / 2**20
+            written = len(real) * length
+            note = f'source frames decoded; {len(real)} clips of {length}x{size}x{size} '
+            note += f'({written / dt:,.0f} clip frames/s written, {mb:.0f} MiB), {dt:.1f} s'
             label = f'prepare {a.footage} (real), {n} processes'
             rows.append((label, f'{frames / dt:,.0f} frames/s', note))
 

@@ -245,6 +245,16 @@ def _parser() -> argparse.ArgumentParser:
     q.add_argument(
         '--split', default=None, help="e.g. train (Kinetics, BDD100K) or trainlist01 (UCF-101)"
     )
+    q.add_argument(
+        '--time-range',
+        type=float,
+        nargs=2,
+        default=(0.0, 1.0),
+        metavar=('START', 'END'),
+        help='the part of each video clips come from, as fractions: 0 0.8 to train, 0.8 1 held out',
+    )
+    q.add_argument('--fps', type=float, help='resample every video to this frame rate')
+    q.add_argument('--workers', type=_positive_int, default=1, help='decoding processes')
     f = sub.add_parser(
         'fvd',
         help='FVD between two sources of clips, with its protocol',
@@ -497,6 +507,9 @@ def main(argv=None) -> int:
                 clips_per_video=a.clips_per_video,
                 layout=a.layout,
                 split=a.split,
+                time_range=tuple(a.time_range),
+                fps=a.fps,
+                workers=a.workers,
             )
             classes = len(cache.classes)
             print(f"{a.out}: {len(cache)} clips of {cache.shape} (T, H, W, C), {classes} classes")

@@ -4,6 +4,7 @@ package registry cannot be reached."""
 
 import subprocess, sys
 import pytest
+from ssw_gan.data import ClipCache
 from ssw_gan.footage import FOOTAGE, sample_footage
 from ssw_gan.video import read_video
 
@@ -63,3 +64,21 @@ def test_footage_command_prints_the_paths(root):
     )
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == [str(root / 'objects' / n) for n in ('box.mp4', 'cup.mp4')]
+
+
+def test_prepare_street_split_by_time(root, tmp_path):
+    street = sample_footage('street', root=root)[0].parent
+    caches = {}
+    for name, part in (('train', ('0', '0.8')), ('held', ('0.8', '1'))):
+        out = tmp_path / name
+        args = ['prepare', str(street), str(out), '--frames', '16', '--size', '32']
+        args += ['--clips-per-video', '20', '--workers', '2', '--time-range', *part]
+        r = subprocess.run([sys.executable, '-m', 'ssw_gan', *args], capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        caches[name] = ClipCache(out)
+    assert len(caches['train']) == len(caches['held']) == 20
+    assert caches['held'].meta['time_range'] == [0.8, 1.0]
+    # 795 frames: training clips end before frame 636, held-out ones start there
+    train_frames = {f.tobytes() for i in range(20) for f in caches['train'][i]['video'].numpy()}
+    held_frames = {f.tobytes() for i in range(20) for f in caches['held'][i]['video'].numpy()}
+    assert not train_frames & held_frames
