@@ -50,7 +50,7 @@ def render(out, clips: int, frames: int, size: int, workers: int, seed: int):
     print(f'{out}: {videos.shape} uint8, {videos.nbytes / 1e9:.2f} GB')
 
 
-class Pool_(Dataset):
+class ClipPool(Dataset):
     "The rendered clips, read from a memory map: items like `MovingSprites`'s."
 
     def __init__(self, path):
@@ -97,7 +97,7 @@ def train(a):
         torch.set_num_threads(a.threads)
     pipe = pipeline_with(json.loads(a.model))
     if a.pool:
-        data = Pool_(a.pool)
+        data = ClipPool(a.pool)
         frames = np.load(a.pool, mmap_mode='r').shape[1]
     else:
         frames = a.length or pipe.top.frames
