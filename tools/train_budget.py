@@ -14,8 +14,8 @@ rendering a 64-frame clip costs about 50 ms of one core, too slow to feed a GPU 
 steps writes a small snapshot (specs and EMA generator only) to RUN/snaps/, so the best step
 can be chosen afterwards by a measurement (GAN quality is not monotonic in steps).
 `--model` overrides the upsamplers' model settings (every upsampling stage, so the pipeline
-spec stays one spec). Sample videos are not written (the GPU machine has no ffmpeg); the loss
-log and losses.png are.
+spec stays one spec). Sample videos are not written (they cost time in every snapshot, and a
+lent GPU machine may have no ffmpeg); the loss log and losses.png are.
 """
 
 import argparse, json, time
@@ -119,7 +119,7 @@ def train(a):
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
     tr = Trainer(pipe, a.stage, data, a.out, cfg, device=a.device, progress=False)
-    # no ffmpeg there: the loss plot only
+    # no sample videos (see the module docstring): the loss plot only
     tr.write_samples = lambda: plot_losses(tr.out / 'log.jsonl', tr.out / 'losses.png')
     t0 = time.time()
     deadline, chunk = t0 + 60 * a.minutes, 0.0

@@ -21,9 +21,8 @@ run() {
 }
 edge='{"pad": "replicate", "match_res": "high"}'
 wide='{"pad": "replicate", "match_res": "high", "d_ch": [32, 64, 128]}'
-# stage 1 ignores upsampler settings; given them, its checkpoints name the same pipeline spec as
-# the upsamplers most likely to be shipped, so Pipeline.load takes them together
-run s1 --stage 1 --num-workers 3 --model "$edge"
+# stage 1 ignores upsampler settings, and Pipeline.load composes stages of one pipeline shape
+run s1 --stage 1 --num-workers 3
 run s2-preset --stage 2 --shift --num-workers 2
 run s2-edge --stage 2 --shift --num-workers 2 --model "$edge"
 run s2-wide --stage 2 --shift --num-workers 1 --model "$wide"
