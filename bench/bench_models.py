@@ -9,10 +9,12 @@ step (D step then G step) at --batch, on --device, in float32 and in bf16 autoca
 and bf16 matmul rates measured in the same run. bf16 is timed only where it is fast (CUDA, or a CPU
 with AMX or AVX512-BF16: see ssw_gan.layers.fast_bf16_cpu); elsewhere the table says why it is not.
 On CUDA, weights are channels_last(_3d), and model FLOP utilisation is reported against the measured
-bf16 matmul rate.
+bf16 matmul rate. With --compile, also the step time with torch.compile'd generator and
+discriminators (as `ssw-gan train --compile`), in bf16 where it is fast, else float32; the
+compilation itself is not timed (two warm-up steps).
 
 Usage: python bench/bench_models.py [--presets tiny paper] [--time] [--batch 8]
-                                    [--device cpu|cuda]
+                                    [--device cpu|cuda] [--compile]
 """
 
 import argparse, time
@@ -56,11 +58,12 @@ def matmul_rate(device, dtype=torch.bfloat16, n=None, seconds=1.0):
     return 2 * n**3 * reps / (time.perf_counter() - t0)
 
 
-def step_time(G, D, spec, batch, steps, device, precision) -> float:
-    "Seconds per training step (D step then G step) in `precision`, after one warm-up step."
+def step_time(G, D, spec, batch, steps, device, precision, warmup: int = 1) -> float:
+    "Seconds per training step (D step then G step) in `precision`, after `warmup` steps."
     oG, oD = (torch.optim.Adam(m.parameters(), 1e-4, betas=(0.0, 0.999)) for m in (G, D))
     with autocast(device, precision):
-        step(G, D, spec, batch, oG, oD)
+        for _ in range(warmup):
+            step(G, D, spec, batch, oG, oD)
         _sync(device)
         t0 = time.perf_counter()
         for _ in range(steps):
@@ -77,6 +80,7 @@ def main():
     ap.add_argument('--batch', type=int, default=8)
     ap.add_argument('--steps', type=int, default=3)
     ap.add_argument('--device', default='cpu')
+    ap.add_argument('--compile', action='store_true', help='also time torch.compile (with --time)')
     a = ap.parse_args()
     dev = torch.device(a.device)
     cuda = dev.type == 'cuda'
@@ -118,12 +122,20 @@ def main():
                         continue
                     dt = step_time(G, D, spec, rb, a.steps, dev, precision)
                     row += [f'{1 / dt:.2f}', f'{100 * flops / dt / rates[precision]:.1f}%']
+                if a.compile:
+                    fast = 'bf16' if fast_bf16 else 'fp32'
+                    cG, cD = torch.compile(G), torch.compile(D)
+                    dt = step_time(cG, cD, spec, rb, a.steps, dev, fast, warmup=2)
+                    row += [f'{1 / dt:.2f}', f'{100 * flops / dt / rates[fast]:.1f}%']
             rows.append(row)
     head = ['stage', 'train clip (T,H,W)', 'G Mparams', 'D Mparams']
     head += ['G step GFLOP/sample', 'D step GFLOP/sample']
     if a.time:
         head += [f'fp32 steps/s (batch {a.batch})', 'of fp32 matmul']
         head += ['bf16 steps/s', 'of bf16 matmul']
+        if a.compile:
+            fast = 'bf16' if fast_bf16 else 'fp32'
+            head += [f'compiled {fast} steps/s', f'of {fast} matmul']
     where = torch.cuda.get_device_name() if cuda else f'cpu, {torch.get_num_threads()} threads'
     print(f'torch {torch.__version__}, {where}')
     if rates:

@@ -74,14 +74,18 @@ def motion_ratio(pipe, n: int = 16, unroll: int = 4) -> float:
 
 
 @torch.no_grad()
-def upsampled_real(pipe, n: int, learned: bool, frames: int = 16, batch: int = 16):
-    """Batches of `n` real clips (sprites, seed SPLIT_SEED) brought down to stage 1, then up to
-    the top by the learned upsamplers (`learned`) or by each stage's fixed base upsampling; the
-    first `frames` top frames."""
+def upsampled_real(
+    pipe, n: int, learned: bool, frames: int = 16, batch: int = 16, ds=None, indices=None
+):
+    """Batches of `n` real clips (`ds[i]` for i in `indices`; default: sprites, seed
+    SPLIT_SEED) brought down to stage 1, then up to the top by the learned upsamplers
+    (`learned`) or by each stage's fixed base upsampling; the first `frames` top frames."""
     top = pipe.spec.top
-    ds = MovingSprites((top.height, top.width), top.frames, length=n, seed=SPLIT_SEED)
+    if ds is None:
+        ds = MovingSprites((top.height, top.width), top.frames, length=n, seed=SPLIT_SEED)
+    indices = list(range(n)) if indices is None else list(indices)
     for i in range(0, n, batch):
-        uint8 = [ds[j]['video'] for j in range(i, min(i + batch, n))]
+        uint8 = [ds[j]['video'][: top.frames] for j in indices[i : i + batch]]
         clips = to_float(torch.stack(uint8))
         v = stage_pyramid(clips, pipe.spec)[0]
         for k, up in enumerate(pipe.generators[1:], 2):

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # One GPU check: what the paper preset costs on this card. Prints tables:
 #   1. the fp32 and bf16 matmul rates measured in this run, and for each paper-preset stage the
-#      training steps/s (batch 8, channels-last weights) in fp32 and bf16 autocast, with the model
-#      FLOP utilisation (MFU) against the measured matmul rate (bench/bench_models.py);
+#      training steps/s (batch 8, channels-last weights) in fp32 and bf16 autocast, and in bf16
+#      with torch.compile, with the model FLOP utilisation (MFU) against the measured matmul rate
+#      (bench/bench_models.py --compile);
 #   2. peak GPU memory and frames/s of generating 100 and 400 top frames at 128x128 with the
 #      streaming pipeline (bench/bench_inference.py);
-#   3. a `torchrun --nproc_per_node 1` nccl run of 20 training steps (DDP on one GPU).
-# Without a GPU it stops at once with a message (exit status 2). About 3 minutes on an H100/H200.
+#   3. a `torchrun --nproc_per_node 1` nccl run of 20 training steps (DDP on one GPU);
+#   4. I3D clips/s for FVD in fp32 and TF32 (bench/bench_fvd.py; random weights where the real
+#      ones are not installed: the same cost).
+# Without a GPU it stops at once with a message (exit status 2). About 5 minutes on an H100/H200.
 # Usage: bash bench/gpu_check.sh [OUT_DIR]
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -22,8 +25,8 @@ print(f"# {p.name}, {p.total_memory / 2**30:.0f} GiB, torch {torch.__version__}"
 EOF
 status=0
 echo "## 1. training steps/s and MFU, paper preset"
-timeout 300 python bench/bench_models.py --presets paper --time --device cuda --batch 8 --steps 10 \
-    || { echo "bench_models failed ($?)"; status=1; }
+timeout 420 python bench/bench_models.py --presets paper --time --device cuda --batch 8 --steps 10 \
+    --compile || { echo "bench_models failed ($?)"; status=1; }
 echo
 echo "## 2. generation memory vs length, paper preset (random weights: cost, not quality)"
 timeout 240 python bench/bench_inference.py --preset paper --device cuda --lengths 100 400 \
@@ -40,4 +43,8 @@ else
     tail -20 "$out/ddp.log"
     status=1
 fi
+echo
+echo "## 4. I3D speed for FVD"
+timeout 120 python bench/bench_fvd.py --device cuda --clips 64 --batch 16 \
+    || { echo "bench_fvd failed ($?)"; status=1; }
 exit $status

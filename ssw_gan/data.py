@@ -220,28 +220,33 @@ def _clip_frames(start: int, frames: int, stride: float) -> list[int]:
     return [start + round(j * stride) for j in range(frames)]
 
 
-def _stream_clips(path, frames: int, stride, size, starts):
-    """Decode `path` once, yielding uint8 clips `(frames, h, w, 3)` that begin at each frame index
-    in `starts` (ascending); `stride` may be a float (see `_clip_frames`)."""
+def _clips_from(reader, frames: int, stride, size, starts):
+    """Read an open `mediapy.VideoReader` once, yielding uint8 clips `(frames, h, w, 3)` that
+    begin at each frame index in `starts`; `stride` may be a float (see `_clip_frames`)."""
     starts = sorted(set(starts))
     keep = {s: set(_clip_frames(s, frames, stride)) for s in starts}
+    it, i, clips = iter(reader), 0, {}
+    for s in starts:
+        while i <= max(keep[s]):
+            try:
+                img = next(it)
+            except StopIteration:
+                return
+            users = [s2 for s2 in starts if i in keep[s2]]
+            if users:  # resized once, however many (overlapping) clips keep it
+                # a copy: the reader's frames are read-only, which torch warns about
+                small = resize_crop(img[None].copy(), size)[0]
+                for s2 in users:
+                    clips.setdefault(s2, []).append(small)
+            i += 1
+        yield np.stack(clips.pop(s))
+
+
+def _stream_clips(path, frames: int, stride, size, starts):
+    "Decode `path` once, yielding the clips of `_clips_from`."
     _use_ffmpeg()
     with mediapy.VideoReader(path) as reader:
-        it, i, clips = iter(reader), 0, {}
-        for s in starts:
-            while i <= max(keep[s]):
-                try:
-                    img = next(it)
-                except StopIteration:
-                    return
-                users = [s2 for s2 in starts if i in keep[s2]]
-                if users:  # resized once, however many (overlapping) clips keep it
-                    # a copy: the reader's frames are read-only, which torch warns about
-                    small = resize_crop(img[None].copy(), size)[0]
-                    for s2 in users:
-                        clips.setdefault(s2, []).append(small)
-                i += 1
-            yield np.stack(clips.pop(s))
+        yield from _clips_from(reader, frames, stride, size, starts)
 
 
 def read_clip(path, frames: int, stride: int = 1, size=None, start: int = 0) -> np.ndarray:
@@ -424,21 +429,24 @@ def clip_starts(n: int, span: int, count: int, time_range=(0.0, 1.0)) -> list[in
 def _decode(job) -> tuple:
     "One video's clips for `prepare` (in a worker process): ('ok', clips) or ('error', reason)."
     f, frames, stride, size, count, time_range, fps = job
+    _use_ffmpeg()
     try:
-        if fps is not None:  # the source's frames per kept frame, a float in general
-            stride = video_fps(f) / fps
-            if stride < 1:
-                raise ValueError(f"{video_fps(f):g} fps, fewer than the {fps:g} asked for")
-        span = round((frames - 1) * stride) + 1
-        n = video_length(f)
-        starts = clip_starts(n, span, count, time_range)
-        if not starts:
-            part = f" in its part {tuple(time_range)}" if tuple(time_range) != (0, 1) else ''
-            every = f"{stride:g}" if fps is None else f"{stride:.3g} (at {fps:g} fps)"
-            raise ValueError(
-                f"{n} frames{part}: a clip of {frames} frames every {every} needs {span}"
-            )
-        clips = list(_stream_clips(f, frames, stride, size, starts))
+        # one reader: its probe of the file gives the length and rate (a probe costs ~0.4 s)
+        with mediapy.VideoReader(f) as reader:
+            n, rate = int(reader.num_images), float(reader.metadata.fps)
+            if fps is not None:  # the source's frames per kept frame, a float in general
+                stride = rate / fps
+                if stride < 1:
+                    raise ValueError(f"{rate:g} fps, fewer than the {fps:g} asked for")
+            span = round((frames - 1) * stride) + 1
+            starts = clip_starts(n, span, count, time_range)
+            if not starts:
+                part = f" in its part {tuple(time_range)}" if tuple(time_range) != (0, 1) else ''
+                every = f"{stride:g}" if fps is None else f"{stride:.3g} (at {fps:g} fps)"
+                raise ValueError(
+                    f"{n} frames{part}: a clip of {frames} frames every {every} needs {span}"
+                )
+            clips = list(_clips_from(reader, frames, stride, size, starts))
         if not clips:
             raise ValueError(f"no complete clip decoded (header said {n} frames)")
         return 'ok', clips

@@ -386,13 +386,21 @@ def random_subset(total: int, n: int, seed: int = 0) -> list[int]:
     return sorted(torch.randperm(total, generator=g)[:n].tolist())
 
 
+def _source_seed(source: str) -> tuple[str, int]:
+    "A source's name and seed: `NAME:SEED`, or `NAME` alone (seed 0)."
+    name, _, seed = source.rpartition(':')
+    return (name, int(seed)) if name and seed.isdigit() else (source, 0)
+
+
 def _pipeline(name: str, device, size):
-    "The pipeline of a `pretrained` or `RUN1,RUN2,RUN3` source, loaded on `device`."
+    """The pipeline of a `pretrained`, `pretrained:NAME` or `RUN1,RUN2,RUN3` source, loaded on
+    `device`."""
     from ssw_gan.data import _size2
     from ssw_gan.inference import Pipeline
 
-    if name == 'pretrained':
-        pipe = Pipeline.pretrained(device=device)
+    if name.split(':')[0] == 'pretrained':
+        shipped = name.partition(':')[2] or 'tiny'
+        pipe = Pipeline.pretrained(shipped, device=device)
     else:
         pipe = Pipeline.load(name.split(','), device)
     top = pipe.spec.top
@@ -438,11 +446,14 @@ def _dataset(source: str, name: str, src_seed: int, n: int, frames: int, size):
         ds = VideoFolder(p, frames, hw, random_start=False)
     else:
         raise FileNotFoundError(
-            f"FVD source {source!r}: expected sprites:SEED, scene:SEED, pretrained:SEED, "
+            f"FVD source {source!r}: expected sprites:SEED, scene:SEED, pretrained[:NAME]:SEED, "
             "run folders RUN1,RUN2,RUN3:SEED, a clip cache or a folder of videos"
         )
     if len(ds) < n:
-        raise ValueError(f"FVD source {source} has {len(ds)} clips, {n} were asked for")
+        raise ValueError(
+            f"FVD source {source} has {len(ds)} clips, {n} were asked for: "
+            f"use n = {len(ds)} or fewer (and say so: the protocol names n)"
+        )
     return ds
 
 
@@ -474,9 +485,8 @@ def clip_batches(
     video folder's (default 64); `seed`: the random subset of a cache or folder; `device`: where a
     pipeline generates."""
     source = str(source)
-    name, _, src_seed = source.rpartition(':') if ':' in source else (source, '', '0')
-    src_seed = int(src_seed) if src_seed.isdigit() else 0
-    if name == 'pretrained' or ',' in name:
+    name, src_seed = _source_seed(source)
+    if name.split(':')[0] == 'pretrained' or ',' in name:
         return _generated(_pipeline(name, device, size), n, frames, batch, src_seed)
     ds = _dataset(source, name, src_seed, n, frames, size)
     subset = range(n) if name in ('sprites', 'scene') else random_subset(len(ds), n, seed)

@@ -14,12 +14,12 @@ from tqdm.auto import tqdm
 import warnings
 from pathlib import Path
 from .generators import Upsampler, Stage1Generator
-from .layers import autocast, check_device
+from .layers import autocast, check_device, refresh_spectral_norm
 from .stages import PipelineSpec, load_checkpoint, save_checkpoint
 from .video import to_uint8, _use_ffmpeg
 
 # %% auto #0
-__all__ = ['stream_chunks', 'iter_chunks', 'apply_chunked', 'newest_checkpoint', 'Pipeline', 'FrameNoise']
+__all__ = ['stream_chunks', 'iter_chunks', 'apply_chunked', 'shipped_pipelines', 'newest_checkpoint', 'Pipeline', 'FrameNoise']
 
 # %% ../nbs/08_inference.ipynb #d2b4c17d
 def stream_chunks(
@@ -118,6 +118,12 @@ def apply_chunked(
         return torch.cat(list(chunks), 2)
 
 # %% ../nbs/08_inference.ipynb #2142969c
+def shipped_pipelines() -> list[str]:
+    "Names of the trained pipelines shipped inside the package, for `Pipeline.pretrained`."
+    weights = Path(__file__).parent / 'weights'
+    return sorted(p.name for p in weights.iterdir() if any(p.glob('stage*.pt')))
+
+
 def newest_checkpoint(path) -> Path:
     "The newest complete, readable checkpoint of a run folder (or `path` itself if it is a file)."
     path = Path(path)
@@ -161,6 +167,11 @@ class Pipeline:
                     f"generator {k} was built for another spec than stage {k} of {spec.name!r}"
                 )
         self.spec, self.generators = spec, [g.eval().requires_grad_(False) for g in generators]
+        for g in self.generators:
+            # spectral-norm vectors that fit the weights: checkpoints saved before the trainer
+            # iterated its EMA generator's own vectors carry the raw generator's (see
+            # `refresh_spectral_norm`); vectors that fit already are left as they are
+            refresh_spectral_norm(g, 5, tol=1e-4)
 
     @classmethod
     def load(cls, paths, device='cpu') -> 'Pipeline':
@@ -202,11 +213,15 @@ class Pipeline:
 
     @classmethod
     def pretrained(cls, name: str = 'tiny', device='cpu') -> 'Pipeline':
-        "The trained pipeline shipped inside the package (no download)."
+        """A trained pipeline shipped inside the package (no download): 'tiny' (moving sprites)
+        or 'street' (real camera footage, see `sample_footage`)."""
         root = Path(__file__).parent / 'weights' / name
         files = sorted(root.glob('stage*.pt'))
         if not files:
-            raise FileNotFoundError(f"no pretrained pipeline {name!r} in {root}")
+            raise FileNotFoundError(
+                f"no pretrained pipeline {name!r} in {root.parent}; "
+                f"shipped: {', '.join(shipped_pipelines())}"
+            )
         return cls.load(files, device)
 
     def save(self, folder) -> list[Path]:
@@ -254,11 +269,29 @@ class Pipeline:
 
         `frames`: stage 1's length (default: trained)."""
         frames, z = self._start(n, seed, frames)
-        g1, *ups = self.generators
         with self._autocast():
-            v = g1(z, y, frames=frames).float()
-            outs = [v]
-            for k, up in enumerate(ups, 2):
+            v = self.generators[0](z, y, frames=frames).float()
+        return self.upsample(v, seed, window, y, window_batch)
+
+    @torch.no_grad()
+    def upsample(
+        self, low, seed: int = 0, window: int | None = None, y=None, window_batch: int = 1
+    ) -> list[torch.Tensor]:
+        """A stage-1 video (float (n, C, T, H, W), e.g. a real clip brought down by
+        `stage_pyramid`) through every upsampling stage: each stage's output, `low` first.
+
+        The noise is `generate`'s for `seed`, so `upsample(generate(seed=s)[0], s)` is
+        `generate(seed=s)`."""
+        st = self.spec.stage(1)
+        want = (st.channels, st.height, st.width)
+        if low.ndim != 5 or (low.shape[1], low.shape[3], low.shape[4]) != want:
+            raise ValueError(
+                f"upsample: expected a stage-1 video (n, {st.channels}, T, {st.height}, "
+                f"{st.width}), got {tuple(low.shape)}"
+            )
+        v, outs = low.to(self.device).float(), [low]
+        with self._autocast():
+            for k, up in enumerate(self.generators[1:], 2):
                 noise = FrameNoise(up.noise_ch, seed, k)(0, v.shape[2], v)
                 w = min(window or up.spec.low_window, v.shape[2])
                 v = apply_chunked(up, v, noise, w, y, window_batch=window_batch).float()

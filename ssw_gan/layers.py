@@ -13,8 +13,8 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _SpectralNorm
 
 # %% auto #0
-__all__ = ['PADS', 'PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'CondNorm', 'GBlock', 'DBlock',
-           'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast', 'check_device']
+__all__ = ['PADS', 'PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'refresh_spectral_norm',
+           'CondNorm', 'GBlock', 'DBlock', 'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast', 'check_device']
 
 # %% ../nbs/04_layers.ipynb #feef5f7d
 class _SpectralNormFP32(_SpectralNorm):
@@ -80,6 +80,34 @@ def SNLinear(cin: int, cout: int, **kw) -> nn.Module:
 def sigma_max(layer: nn.Module) -> float:
     "The largest singular value of a layer's (normalised) weight, reshaped to (out, in * kernel)."
     return torch.linalg.matrix_norm(layer.weight.detach().flatten(1), 2).item()
+
+# %% ../nbs/04_layers.ipynb #72eea5119410473aa328ad9291626812
+@torch.no_grad()
+def refresh_spectral_norm(
+    module: nn.Module, iters: int = 1, tol: float | None = None, max_iters: int = 1000
+) -> nn.Module:
+    """Run `iters` power iterations on every spectrally normalised weight of `module`, from its
+    own weight: its vectors (and so σ) then fit that weight, whatever mode the module is in.
+
+    With `tol`: only the layers whose σ estimate is off the exact σ by more than `tol`
+    (relative), iterated until it is not (at most `max_iters`); the others are left as they are."""
+    for m in module.modules():
+        if not parametrize.is_parametrized(m):
+            continue
+        for plist in m.parametrizations.values():
+            w = plist.original
+            for p in plist:
+                if not isinstance(p, _SpectralNorm) or w.ndim < 2:  # 1-d weights: no vectors
+                    continue
+                mat = p._reshape_weight_to_matrix(w.float())
+                if tol is None:
+                    p._power_method(mat, iters)
+                    continue
+                exact, done = torch.linalg.matrix_norm(mat, 2), 0
+                while done < max_iters and abs(p._u @ mat @ p._v / exact - 1) > tol:
+                    p._power_method(mat, iters)
+                    done += iters
+    return module
 
 # %% ../nbs/04_layers.ipynb #b9c0ccdc
 class CondNorm(nn.Module):

@@ -15,7 +15,7 @@ from torch.nn.utils.parametrizations import _SpectralNorm
 from torch.utils.data import DataLoader, DistributedSampler, RandomSampler
 from tqdm.auto import tqdm
 from .stages import PipelineSpec, save_checkpoint, load_checkpoint, SpecMismatch, with_length
-from .layers import autocast, resolve_precision, check_device
+from .layers import autocast, resolve_precision, check_device, refresh_spectral_norm
 from .data import StageViews, stage_view, seed_of, MovingSprites, ScrollingScene
 from .data import ClipCache, _cut_to_clips
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
@@ -422,9 +422,12 @@ class Trainer:
         d = self.cfg.ema_decay if self.step >= self.cfg.ema_start else 0.0
         for pe, p in zip(self.G_ema.parameters(), self.g_raw.parameters()):
             pe.lerp_(p, 1 - d)
-        for (name, be), b in zip(self.G_ema.named_buffers(), self.g_raw.buffers()):
-            if not _is_bn_stat(name):
-                be.copy_(b)  # spectral-norm vectors; BN statistics are standing ones
+        if d == 0.0:  # a copy of G: G's spectral-norm vectors fit it (BN statistics are standing)
+            for (name, be), b in zip(self.G_ema.named_buffers(), self.g_raw.buffers()):
+                if not _is_bn_stat(name):
+                    be.copy_(b)
+        else:  # an average of G's weights is not G's weights: it iterates vectors of its own
+            refresh_spectral_norm(self.G_ema, 1)
 
     @torch.no_grad()
     def _sync_buffers(self):

@@ -36,6 +36,19 @@ def test_demo_default_writes_mp4_and_png(tmp_path):
     assert v[:, :, :192].std(axis=0).mean() > 1  # stage 1's column moves
 
 
+def test_demo_of_the_street_pipeline(tmp_path):
+    r = run('demo', '--pipeline', 'street', '--height', '64', '--out', tmp_path / 's.mp4')
+    assert r.returncode == 0, r.stderr
+    v = read_video(tmp_path / 's.mp4')
+    assert v.shape == (32, 64, 3 * 64 + 4, 3)
+    assert v[:, :, 2 * 64 + 4 :].std(axis=0).mean() > 1  # stage 3's column moves
+
+
+def test_demo_of_a_pipeline_not_shipped_lists_the_shipped_ones():
+    r = run('demo', '--pipeline', 'kinetics')
+    assert r.returncode == 2 and "choose from 'street', 'tiny'" in r.stderr, r.stderr
+
+
 def test_demo_of_real_clips(tmp_path):
     r = run('demo', '--real', 'scene', '--n', '2', '--height', '64', '--out', tmp_path / 'p.mp4')
     assert r.returncode == 0, r.stderr

@@ -59,8 +59,10 @@ def built(tmp_path_factory):
 def test_the_wheel_holds_the_weights_the_license_and_main(built):
     wheel, _ = built
     names = zipfile.ZipFile(wheel).namelist()
-    weights = [n for n in names if n.startswith('ssw_gan/weights/tiny/') and n.endswith('.pt')]
-    assert len(weights) == 3, names  # the three stages of the tiny pipeline
+    for pipeline in ('tiny', 'street'):  # the three stages of each shipped pipeline
+        prefix = f'ssw_gan/weights/{pipeline}/'
+        weights = [n for n in names if n.startswith(prefix) and n.endswith('.pt')]
+        assert len(weights) == 3, names
     assert any(n.endswith('.dist-info/licenses/LICENSE') for n in names), names
     assert 'ssw_gan/__main__.py' in names, names
     assert wheel.stat().st_size < 20 * 2**20, wheel.stat().st_size  # the weights stay small

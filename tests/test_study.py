@@ -1,0 +1,65 @@
+"""The study runner (tools/study.py): its jobs, its budgets and the inputs it refuses.
+
+The experiments themselves run for hours (their results live in nbs/tutorials/data/study_*.json);
+these checks run none of them."""
+
+import importlib.util
+import json
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location('study', ROOT / 'tools' / 'study.py')
+study = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(study)
+
+
+def settings(name):
+    return json.loads(json.dumps({'version': study.VERSION, **study.EXPERIMENTS[name]}))
+
+
+def test_an_unknown_experiment_lists_the_real_ones(tmp_path):
+    with pytest.raises(SystemExit, match='grounding, context, long, budget'):
+        study.run('nope', tmp_path, 1, results=tmp_path)
+
+
+def test_results_of_other_settings_are_refused_with_the_difference_named(tmp_path):
+    old = settings('grounding')
+    old['steps'] = 599
+    (tmp_path / 'study_grounding.json').write_text(json.dumps({'settings': old, 'results': {}}))
+    with pytest.raises(SystemExit, match=r'steps: 599 -> 600'):
+        study.run('grounding', tmp_path / 'runs', 1, dry_run=True, results=tmp_path)
+
+
+def test_a_complete_result_of_the_same_settings_is_not_rerun(tmp_path, capsys):
+    done = {'settings': settings('context'), 'results': {'window 4': {}}}
+    (tmp_path / 'study_context.json').write_text(json.dumps(done))
+    assert study.run('context', tmp_path / 'runs', 1, results=tmp_path) == done
+    assert 'complete' in capsys.readouterr().out
+
+
+def test_every_arm_trains_at_every_seed_and_resumes():
+    s = settings('grounding')
+    jobs = study._jobs('grounding', s)
+    assert len(jobs) == len(s['arms']) * len(s['seeds']) == 12
+    assert len({j['run'] for j in jobs}) == 12
+    no_matching = [j for j in jobs if j['run'].startswith('no-matching/')]
+    assert all(j['config']['weights'] == {'matching': 0.0} for j in no_matching)
+    stage2 = [j['config']['pipeline']['stages'][1]['model']['grounding'] for j in jobs]
+    assert stage2.count('projection') == 3 and stage2.count('learned') == 9
+
+
+def test_both_arms_of_the_budget_get_the_same_cpu_time():
+    s = settings('budget')
+    rates = {'ssw@32/stage1': 1.5, 'ssw@32/stage2': 1.1, 'ssw@32/stage3': 3.0}
+    rates |= {'ssw@64/stage1': 2.5, 'ssw@64/stage2': 1.1, 'ssw@64/stage3': 3.0}
+    rates |= {'single@32': 9.0, 'single@64': 17.0}
+    jobs = study._jobs('budget', s, rates)
+    spent = {}
+    for j in jobs:
+        steps = j['args'][j['args'].index('--steps') + 1]
+        arm, seed = j['run'].split('/')[:2]
+        spent[arm, seed] = spent.get((arm, seed), 0) + steps * rates[study._rate_key(j['run'])]
+    budget = s['cpu_minutes'] * 60
+    assert all(budget - 20 <= v <= budget for v in spent.values()), spent
+    assert len(spent) == 2 * len(s['lengths']) * len(s['seeds'])
