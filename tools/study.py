@@ -240,7 +240,7 @@ def _run_jobs(jobs: list[dict], root: Path, state_path: Path, state: dict, paral
         list(pool.map(one, todo))
 
 
-def _probe_rates(s: dict, root: Path, parallel: int) -> dict:
+def _probe_rates(s: dict, root: Path) -> dict:
     "Seconds per training step of each budget arm (10 steps after 2 of warm-up), measured here."
     rates = {}
     probe = {'seeds': [0], 'lengths': s['lengths'], 'cpu_minutes': 0}
@@ -447,7 +447,7 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
         'rates': None,
     }
     if name == 'budget' and state['rates'] is None and not dry_run:
-        state['rates'] = _probe_rates(settings, root, parallel)
+        state['rates'] = _probe_rates(settings, root)
         _atomic_json(state_path, state)
     jobs = _jobs(name, settings, state['rates'])
     if dry_run:
