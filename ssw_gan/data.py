@@ -11,9 +11,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from tqdm.auto import tqdm
-import mediapy
 import torch.nn.functional as F
-from .video import to_float, downsample, resize_crop, decode_error, _use_ffmpeg
+from .video import to_float, downsample, VideoFrames, probe_video
 from .stages import PipelineSpec
 
 # %% auto #0
@@ -220,9 +219,9 @@ def _clip_frames(start: int, frames: int, stride: float) -> list[int]:
     return [start + round(j * stride) for j in range(frames)]
 
 
-def _clips_from(reader, frames: int, stride, size, starts):
-    """Read an open `mediapy.VideoReader` once, yielding uint8 clips `(frames, h, w, 3)` that
-    begin at each frame index in `starts`; `stride` may be a float (see `_clip_frames`)."""
+def _clips_from(reader, frames: int, stride, starts):
+    """Read an open `VideoFrames` once, yielding uint8 clips `(frames, h, w, 3)` that begin at
+    each frame index in `starts`; `stride` may be a float (see `_clip_frames`)."""
     starts = sorted(set(starts))
     keep = {s: set(_clip_frames(s, frames, stride)) for s in starts}
     it, i, clips = iter(reader), 0, {}
@@ -232,21 +231,22 @@ def _clips_from(reader, frames: int, stride, size, starts):
                 img = next(it)
             except StopIteration:
                 return
-            users = [s2 for s2 in starts if i in keep[s2]]
-            if users:  # resized once, however many (overlapping) clips keep it
-                # a copy: the reader's frames are read-only, which torch warns about
-                small = resize_crop(img[None].copy(), size)[0]
-                for s2 in users:
-                    clips.setdefault(s2, []).append(small)
+            for s2 in starts:  # one frame, however many (overlapping) clips keep it
+                if i in keep[s2]:
+                    clips.setdefault(s2, []).append(img)
             i += 1
         yield np.stack(clips.pop(s))
 
 
+def _last_frame(frames: int, stride, starts) -> int:
+    "The last source frame the clips at `starts` need: decoding stops there."
+    return max(_clip_frames(max(starts), frames, stride))
+
+
 def _stream_clips(path, frames: int, stride, size, starts):
-    "Decode `path` once, yielding the clips of `_clips_from`."
-    _use_ffmpeg()
-    with mediapy.VideoReader(path) as reader:
-        yield from _clips_from(reader, frames, stride, size, starts)
+    "Decode `path` once (resized by ffmpeg, see `VideoFrames`), yielding `_clips_from`'s clips."
+    with VideoFrames(path, size, last=_last_frame(frames, stride, starts)) as reader:
+        yield from _clips_from(reader, frames, stride, starts)
 
 
 def read_clip(path, frames: int, stride: int = 1, size=None, start: int = 0) -> np.ndarray:
@@ -257,10 +257,7 @@ def read_clip(path, frames: int, stride: int = 1, size=None, start: int = 0) -> 
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No video file at {path}")
-    try:
-        clip = next(_stream_clips(path, frames, stride, size, [start]), None)
-    except Exception as e:
-        raise decode_error(path, e) from e
+    clip = next(_stream_clips(path, frames, stride, size, [start]), None)  # errors name the file
     if clip is None:
         n = video_length(path)
         raise ValueError(
@@ -271,23 +268,14 @@ def read_clip(path, frames: int, stride: int = 1, size=None, start: int = 0) -> 
 
 
 def video_length(path) -> int:
-    "Number of frames a video file holds, from its header (may be approximate for some containers)."
-    _use_ffmpeg()
-    try:
-        with mediapy.VideoReader(path) as r:
-            return int(r.num_images)
-    except Exception as e:
-        raise decode_error(path, e) from e
+    """Number of frames a video file holds, from its packets (`probe_video`: no decoding; a
+    container may hold one more than it decodes to)."""
+    return probe_video(path)[0]
 
 
 def video_fps(path) -> float:
     "The frame rate a video file's header gives."
-    _use_ffmpeg()
-    try:
-        with mediapy.VideoReader(path) as r:
-            return float(r.metadata.fps)
-    except Exception as e:
-        raise decode_error(path, e) from e
+    return probe_video(path)[2]
 
 # %% ../nbs/02_data.ipynb #6a7431fb
 class VideoFolder(Dataset):
@@ -429,16 +417,14 @@ def clip_starts(n: int, span: int, count: int, time_range=(0.0, 1.0)) -> list[in
 def _decode(job) -> tuple:
     "One video's clips for `prepare` (in a worker process): ('ok', clips) or ('error', reason)."
     f, frames, stride, size, count, time_range, fps = job
-    _use_ffmpeg()
     try:
-        # one reader: its probe of the file gives the length and rate (a probe costs ~0.4 s)
-        with mediapy.VideoReader(f) as reader:
-            n, rate = int(reader.num_images), float(reader.metadata.fps)
-            if fps is not None:  # the source's frames per kept frame, a float in general
-                stride = rate / fps
-                if stride < 1:
-                    raise ValueError(f"{rate:g} fps, fewer than the {fps:g} asked for")
-            span = round((frames - 1) * stride) + 1
+        n, _, rate = probe_video(f)  # no decoding: packets, not frames
+        if fps is not None:  # the source's frames per kept frame, a float in general
+            stride = rate / fps
+            if stride < 1:
+                raise ValueError(f"{rate:g} fps, fewer than the {fps:g} asked for")
+        span = round((frames - 1) * stride) + 1
+        for _ in range(2):  # a second pass only if the file decodes to fewer frames than probed
             starts = clip_starts(n, span, count, time_range)
             if not starts:
                 part = f" in its part {tuple(time_range)}" if tuple(time_range) != (0, 1) else ''
@@ -446,7 +432,11 @@ def _decode(job) -> tuple:
                 raise ValueError(
                     f"{n} frames{part}: a clip of {frames} frames every {every} needs {span}"
                 )
-            clips = list(_clips_from(reader, frames, stride, size, starts))
+            with VideoFrames(f, size, last=_last_frame(frames, stride, starts)) as reader:
+                clips = list(_clips_from(reader, frames, stride, starts))
+            if len(clips) == len(starts) or reader.frames_read >= n:
+                break
+            n = reader.frames_read  # the true length: spread the clips over it
         if not clips:
             raise ValueError(f"no complete clip decoded (header said {n} frames)")
         return 'ok', clips
@@ -484,7 +474,9 @@ def prepare(
     out.mkdir(parents=True, exist_ok=True)
     h, w = folder.size
     meta = {
-        'version': 2,  # 2: clips spread over each video (1: back to back from its start)
+        # 3: frames resized by ffmpeg as they are decoded; 2: clips spread over each video
+        # (1: back to back from its start)
+        'version': 3,
         'frames': frames,
         'height': h,
         'width': w,

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_video.ipynb #525d892a
 from __future__ import annotations
-import os, shutil
+import os, re, shutil, subprocess
 from pathlib import Path
 import numpy as np
 import torch
@@ -13,9 +13,9 @@ from einops import rearrange, repeat
 import mediapy
 
 # %% auto #0
-__all__ = ['UPSAMPLE_MODES', 'describe', 'check_video', 'to_float', 'to_uint8', 'downsample', 'upsample', 'resize_crop',
-           'ffmpeg_exe', 'as_frames', 'decode_error', 'read_video', 'write_video', 'side_by_side', 'show_videos',
-           'frame_grid']
+__all__ = ['UPSAMPLE_MODES', 'describe', 'check_video', 'to_float', 'to_uint8', 'downsample', 'upsample', 'cover', 'resize_crop',
+           'ffmpeg_exe', 'as_frames', 'decode_error', 'read_video', 'write_video', 'probe_video', 'VideoFrames',
+           'side_by_side', 'show_videos', 'frame_grid']
 
 # %% ../nbs/00_video.ipynb #47911091
 def describe(x) -> str:
@@ -112,6 +112,15 @@ def upsample(
     return smooth + F.interpolate(lost, scale_factor=(1, space, space), mode='nearest')
 
 # %% ../nbs/00_video.ipynb #15723639
+def cover(H: int, W: int, size) -> tuple[int, int, int, int]:
+    """The size `(nh, nw)` that an `H`x`W` frame is scaled to so that it covers `size` (int or
+    (h, w)), and the offsets `(top, left)` of the centred crop of `size` in it."""
+    h, w = (size, size) if isinstance(size, int) else size
+    s = max(h / H, w / W)
+    nh, nw = max(h, round(H * s)), max(w, round(W * s))
+    return nh, nw, (nh - h) // 2, (nw - w) // 2
+
+
 def resize_crop(video, size) -> np.ndarray:
     """Resize a uint8 video `(T, H, W, C)` so it covers `size` (int or (h, w); None keeps it),
     antialiased, then crop the centre."""
@@ -124,13 +133,11 @@ def resize_crop(video, size) -> np.ndarray:
     T, H, W, C = v.shape
     if (H, W) == (h, w):
         return v
-    s = max(h / H, w / W)
-    nh, nw = max(h, round(H * s)), max(w, round(W * s))
+    nh, nw, top, left = cover(H, W, (h, w))
     # uint8 in, uint8 out: torch's uint8 antialiased path (channels-last, as the permuted
     # view is) runs about 20x faster than the float one and rounds within one level of it
     x = rearrange(torch.from_numpy(np.ascontiguousarray(v)), 't h w c -> t c h w')
     x = F.interpolate(x, size=(nh, nw), mode='bilinear', antialias=True, align_corners=False)
-    top, left = (nh - h) // 2, (nw - w) // 2
     x = x[:, :, top : top + h, left : left + w]
     return np.ascontiguousarray(rearrange(x, 't c h w -> t h w c').numpy())
 
@@ -215,6 +222,83 @@ def write_video(path, video, fps: float = 8, qp: int | None = None) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+# %% ../nbs/00_video.ipynb #acdbce43
+def _ffmpeg(args: list, **kw) -> subprocess.Popen:
+    cmd = [ffmpeg_exe(), '-hide_banner', '-nostdin', '-loglevel', 'error', *args]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def probe_video(path) -> tuple[int, tuple[int, int], float]:
+    """A video file's frame count, frame size `(H, W)` and frame rate, without decoding it: the
+    count is that of its video stream's packets (one per frame; see `VideoFrames.frames_read`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No video file at {path}")
+    p = _ffmpeg(
+        ['-loglevel', 'info', '-i', str(path), '-map', '0:v:0', '-c', 'copy']
+        + ['-f', 'framecrc', '-'],
+        text=True,
+    )
+    out, err = p.communicate()
+    stream = re.search(
+        r'Stream #0:\d+.*?: Video: .*?, (\d+)x(\d+)[, ].*?([\d.]+)(k?) (fps|tbr)', err
+    )
+    if p.returncode or stream is None:
+        raise decode_error(path, RuntimeError(err.strip() or 'no video stream'))
+    n = sum(1 for line in out.splitlines() if line and not line.startswith('#'))
+    fps = float(stream[3]) * (1000 if stream[4] else 1)
+    return n, (int(stream[2]), int(stream[1])), fps
+
+# %% ../nbs/00_video.ipynb #4946d2dd
+class VideoFrames:
+    """Frames of a video file as uint8 `(h, w, 3)` arrays, decoded once by ffmpeg, which also
+    resizes them to cover `size` and crops the centre (as `resize_crop`; None keeps them).
+
+    A context manager and an iterable; `num_images` (the probe's count), `fps`, `shape` (of the
+    frames it yields) and, as it reads, `frames_read`. `last` stops decoding after that frame."""
+
+    def __init__(self, path, size=None, last: int | None = None):
+        self.path, self.size, self.last = Path(path), size, last
+        self.num_images, (H, W), self.fps = probe_video(self.path)
+        self.source_shape, self.frames_read, self._proc = (H, W), 0, None
+        if size is None:
+            self.shape, self._filter = (H, W), []
+        else:
+            nh, nw, top, left = cover(H, W, size)
+            h, w = (size, size) if isinstance(size, int) else size
+            self.shape = (h, w)
+            self._filter = ['-vf', f'scale={nw}:{nh}:flags=bilinear,crop={w}:{h}:{left}:{top}']
+
+    def __enter__(self):
+        stop = [] if self.last is None else ['-frames:v', str(self.last + 1)]
+        args = ['-threads', '1', '-i', str(self.path), '-map', '0:v:0', *self._filter, *stop]
+        self._proc = _ffmpeg(
+            args + ['-fps_mode', 'passthrough', '-f', 'rawvideo'] + ['-pix_fmt', 'rgb24', '-']
+        )
+        return self
+
+    def __iter__(self):
+        if self._proc is None:
+            raise RuntimeError("VideoFrames: read it inside `with VideoFrames(...) as frames:`")
+        h, w = self.shape
+        size = h * w * 3
+        while len(data := self._proc.stdout.read(size)) == size:
+            self.frames_read += 1
+            yield np.frombuffer(data, np.uint8).reshape(h, w, 3)
+        if self._proc.wait():
+            err = self._proc.stderr.read().decode(errors='replace').strip()
+            raise decode_error(
+                self.path, RuntimeError(err or f'ffmpeg exit {self._proc.returncode}')
+            )
+
+    def __exit__(self, *exc):
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            self._proc.stdout.close()
+            self._proc.stderr.close()
+        return False
 
 # %% ../nbs/00_video.ipynb #b6342233
 def _frame_index(n_out: int, n_in: int) -> np.ndarray:

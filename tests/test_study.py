@@ -63,3 +63,19 @@ def test_both_arms_of_the_budget_get_the_same_cpu_time():
     budget = s['cpu_minutes'] * 60
     assert all(budget - 20 <= v <= budget for v in spent.values()), spent
     assert len(spent) == 2 * len(s['lengths']) * len(s['seeds'])
+
+
+def test_the_readme_table_is_in_step_with_the_saved_results():
+    readme = (ROOT / 'README.md').read_text()
+    assert study.table().strip('\n') in readme, (
+        'README.md (nbs/index.ipynb) holds an old study table: paste `python tools/study.py table` '
+        'into the index notebook and run tools/make_readme.py'
+    )
+
+
+def test_every_saved_result_was_made_with_the_current_settings():
+    for path in sorted(study.DATA.glob('study_*.json')):
+        name = path.stem.removeprefix('study_')
+        assert name in study.EXPERIMENTS, f'{path.name}: no such experiment'
+        done = study._check_settings(path, settings(name))  # raises, naming the difference
+        assert 'results' in done and done['experiment'] == name

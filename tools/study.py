@@ -3,6 +3,7 @@
     python tools/study.py list                      # the experiments, their budgets
     python tools/study.py run NAME [--root runs/study] [--jobs 2]
     python tools/study.py run NAME --dry-run        # print the commands only
+    python tools/study.py table                     # the results as markdown (README.md's)
 
 Each experiment is a set of `ssw-gan train` jobs (one per arm and seed, `--resume` always, so a
 killed study continues from each run's newest complete checkpoint), run `--jobs` at a time with
@@ -422,6 +423,81 @@ def _eval_budget(s: dict, root: Path, state: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# the README's table
+
+
+def _num(x: float, digits: int) -> str:
+    "`x` with `digits` significant digits, but whole numbers from 100 up (no 1.6e+03)."
+    return f'{x:.0f}' if abs(x) >= 100 else f'{x:.{digits}g}'
+
+
+def _pm(r: dict) -> str:
+    "A mean ± std entry of a results file, as text."
+    std = '' if r['std'] is None else f" ± {_num(r['std'], 2)}"
+    return f"{_num(r['mean'], 3)}{std}"
+
+
+def _table_stage2(name: str, res: dict, metrics: list[tuple[str, str]]) -> list[str]:
+    rows = ['| arm | ' + ' | '.join(label for _, label in metrics) + ' |']
+    rows.append('|---' * (len(metrics) + 1) + '|')
+    for arm in res['settings']['arms']:
+        rows.append(f'| {arm} | ' + ' | '.join(_pm(res['results'][arm][k]) for k, _ in metrics))
+        rows[-1] += ' |'
+    return rows
+
+
+def table(results=DATA) -> str:
+    """The study's results as markdown, one table per experiment that has run (README.md holds
+    this text: a test checks that it is in step with the JSON files)."""
+    out = []
+    for name, s in EXPERIMENTS.items():
+        path = Path(results) / f'study_{name}.json'
+        cmd = f'`python tools/study.py run {name}`'
+        if not path.is_file():
+            out += [f'**{name}**: {s["claim"]}. Not run yet: {cmd}, {s["budget"]}.', '']
+            continue
+        res = json.loads(path.read_text())
+        r = res['results']
+        seeds = len(res['settings']['seeds'])
+        head = f'**{name}**: {s["claim"]}. {cmd}: {res["cpu_hours"]} CPU-hours, {seeds} seeds'
+        if name == 'grounding':
+            out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
+            out.append('')
+            metrics = [('grounding', 'grounding error'), ('fvd', 'FVD'), ('seam', 'seam score')]
+            out += _table_stage2(name, res, metrics)
+        elif name == 'context':
+            out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
+            out.append('')
+            out += _table_stage2(name, res, [('fvd', 'FVD'), ('seam', 'seam score')])
+        elif name == 'long':
+            out.append(f"{head} (of generation); FVD {r['protocol']}.")
+            out.append('')
+            frames = {int(k): v for k, v in r['stream_peak_growth_mb'].items()}
+            out.append('| segment starts at frame | ' + ' | '.join(r['segment_fvd']) + ' |')
+            out.append('|---' * (len(r['segment_fvd']) + 1) + '|')
+            seg = ' | '.join(_pm(v) for v in r['segment_fvd'].values())
+            out.append(f"| FVD (real against real {r['floor']:.0f}) | {seg} |")
+            out.append('')
+            mem = ', '.join(f'{f} frames {mb:.0f} MiB' for f, mb in sorted(frames.items()))
+            out.append(f'Streaming memory growth: {mem}.')
+            out.append(
+                f"Whole {s['long_frames']}-frame clips: FVD {_pm(r['long_fvd'])} "
+                f"(real against real {r['long_floor']:.0f})."
+            )
+        elif name == 'budget':
+            out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
+            out.append('')
+            out.append('| arm | FVD | peak training memory (MiB) | seconds per step |')
+            out.append('|---|---|---|---|')
+            for arm in (k for k in r if '@' in k):
+                x = r[arm]
+                row = [_pm(x['fvd']), _pm(x['peak_train_mb']), _pm(x['sec_per_step'])]
+                out.append(f'| {arm} | ' + ' | '.join(row) + ' |')
+        out.append('')
+    return '\n'.join(out).rstrip('\n') + '\n'
+
+
+# ---------------------------------------------------------------------------------------------
 
 
 def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DATA) -> dict:
@@ -486,6 +562,7 @@ def main():
     )
     sub = ap.add_subparsers(dest='command', required=True)
     sub.add_parser('list', help='the experiments and their budgets')
+    sub.add_parser('table', help="the results as markdown (the README's table)")
     r = sub.add_parser('run', help='run (or continue) one experiment')
     r.add_argument('name')
     r.add_argument('--root', type=Path, default=ROOT / 'runs' / 'study')
@@ -496,6 +573,9 @@ def main():
     if a.command == 'list':
         for name, s in EXPERIMENTS.items():
             print(f"{name}: {s['claim']}; {len(s['seeds'])} seeds; {s['budget']}")
+        return
+    if a.command == 'table':
+        print(table(), end='')
         return
     run(a.name, a.root, a.jobs, a.dry_run, a.results)
 
