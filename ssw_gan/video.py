@@ -230,8 +230,9 @@ def _ffmpeg(args: list, **kw) -> subprocess.Popen:
 
 
 def probe_video(path) -> tuple[int, tuple[int, int], float]:
-    """A video file's frame count, frame size `(H, W)` and frame rate, without decoding it: the
-    count is that of its video stream's packets (one per frame; see `VideoFrames.frames_read`)."""
+    """A video file's frame count, frame size `(H, W)` (as shown: a rotated phone video's turned)
+    and frame rate, without decoding it: the count is that of its video stream's packets (one
+    per frame; see `VideoFrames.frames_read`)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No video file at {path}")
@@ -248,7 +249,11 @@ def probe_video(path) -> tuple[int, tuple[int, int], float]:
         raise decode_error(path, RuntimeError(err.strip() or 'no video stream'))
     n = sum(1 for line in out.splitlines() if line and not line.startswith('#'))
     fps = float(stream[3]) * (1000 if stream[4] else 1)
-    return n, (int(stream[2]), int(stream[1])), fps
+    H, W = int(stream[2]), int(stream[1])
+    turn = re.search(r'rotation of (-?[\d.]+) degrees', err)  # phone videos: ffmpeg turns them
+    if turn and round(abs(float(turn[1]))) % 180 == 90:
+        H, W = W, H
+    return n, (H, W), fps
 
 # %% ../nbs/00_video.ipynb #4946d2dd
 class VideoFrames:
