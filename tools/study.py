@@ -530,8 +530,8 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
         for j in jobs:
             print(j['run'], ' '.join(str(a) for a in j['args']), json.dumps(j['config'])[:80])
         return {}
-    t0 = time.time()
     _run_jobs(jobs, root, state_path, state, parallel)
+    t0 = time.time()  # the evaluation's start: the jobs' own times are in state['done']
     torch.set_num_threads(parallel)
     if name == 'long':
         results = _eval_long(settings)
