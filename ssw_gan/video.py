@@ -14,8 +14,8 @@ import mediapy
 
 # %% auto #0
 __all__ = ['UPSAMPLE_MODES', 'describe', 'check_video', 'to_float', 'to_uint8', 'downsample', 'upsample', 'cover', 'resize_crop',
-           'ffmpeg_exe', 'as_frames', 'decode_error', 'read_video', 'write_video', 'probe_video', 'VideoFrames',
-           'side_by_side', 'show_videos', 'frame_grid']
+           'ffmpeg_exe', 'as_frames', 'decode_error', 'write_video', 'probe_video', 'VideoFrames', 'VideoArray',
+           'read_video', 'side_by_side', 'show_videos', 'frame_grid']
 
 # %% ../nbs/00_video.ipynb #47911091
 def describe(x) -> str:
@@ -190,21 +190,6 @@ def decode_error(path, e: Exception) -> ValueError:
     )
 
 
-def read_video(path) -> np.ndarray:
-    "Decode a video file into uint8 `(T, H, W, 3)`; `.metadata.fps` holds its frame rate."
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"No video file at {path}")
-    _use_ffmpeg()
-    try:
-        v = mediapy.read_video(path)
-    except Exception as e:
-        raise decode_error(path, e) from e
-    if v.ndim != 4 or len(v) == 0:
-        raise ValueError(f"{path} holds no frames; expected a video with at least one frame")
-    return v
-
-
 def write_video(path, video, fps: float = 8, qp: int | None = None) -> Path:
     """Write one video (see `as_frames`) to `path` (mp4, or gif by suffix) atomically;
     return the path."""
@@ -304,6 +289,29 @@ class VideoFrames:
             self._proc.stdout.close()
             self._proc.stderr.close()
         return False
+
+# %% ../nbs/00_video.ipynb #rv00ex01
+class VideoArray(np.ndarray):
+    "uint8 frames `(T, H, W, 3)` read from a file, with mediapy's `VideoMetadata` in `metadata`."
+
+    def __new__(cls, frames: np.ndarray, metadata: mediapy.VideoMetadata | None = None):
+        v = np.asarray(frames).view(cls)
+        v.metadata = metadata
+        return v
+
+    def __array_finalize__(self, obj):
+        self.metadata = getattr(obj, 'metadata', None)
+
+
+def read_video(path) -> VideoArray:
+    """Decode a whole video file into uint8 `(T, H, W, 3)`, turned upright as players show it
+    (see `VideoFrames`); `.metadata.fps` holds its frame rate."""
+    with VideoFrames(path) as frames:
+        v = list(frames)
+    if not v:
+        raise ValueError(f"{path} holds no frames; expected a video with at least one frame")
+    meta = mediapy.VideoMetadata(len(v), frames.shape, frames.fps, None)
+    return VideoArray(np.stack(v), meta)
 
 # %% ../nbs/00_video.ipynb #b6342233
 def _frame_index(n_out: int, n_in: int) -> np.ndarray:
