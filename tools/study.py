@@ -446,6 +446,16 @@ def _table_stage2(name: str, res: dict, metrics: list[tuple[str, str]]) -> list[
     return rows
 
 
+def _budget_steps(runs: dict, arm: str) -> str:
+    "The steps each job of a budget arm trained (SSW's per stage: 1 / 2 / 3), as in every seed."
+    steps = {}
+    for run, rec in runs.items():
+        parts = run.split('/')  # ARM/seedS or ARM/seedS/stageK
+        if parts[0] == arm:
+            steps.setdefault('/'.join(parts[2:]), set()).add(rec['steps'])
+    return ' / '.join('-'.join(str(n) for n in sorted(v)) for _, v in sorted(steps.items()))
+
+
 def table(results=DATA) -> str:
     """The study's results as markdown, one table per experiment that has run (README.md holds
     this text: a test checks that it is in step with the JSON files)."""
@@ -487,12 +497,20 @@ def table(results=DATA) -> str:
         elif name == 'budget':
             out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
             out.append('')
-            out.append('| arm | FVD | peak training memory (MiB) | seconds per step |')
-            out.append('|---|---|---|---|')
+            out.append(
+                '| arm | FVD | peak training memory (MiB) | seconds per step | training steps |'
+            )
+            out.append('|---|---|---|---|---|')
             for arm in (k for k in r if '@' in k):
                 x = r[arm]
                 row = [_pm(x['fvd']), _pm(x['peak_train_mb']), _pm(x['sec_per_step'])]
+                row.append(_budget_steps(res['runs'], arm))
                 out.append(f'| {arm} | ' + ' | '.join(row) + ' |')
+            out.append('')
+            out.append(
+                "SSW's seconds per step are one step of each of its stages; its training steps are "
+                'per stage (1 / 2 / 3), from the same CPU time as the single stage.'
+            )
         out.append('')
     return '\n'.join(out).rstrip('\n') + '\n'
 
