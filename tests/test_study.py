@@ -79,3 +79,15 @@ def test_every_saved_result_was_made_with_the_current_settings():
         assert name in study.EXPERIMENTS, f'{path.name}: no such experiment'
         done = study._check_settings(path, settings(name))  # raises, naming the difference
         assert 'results' in done and done['experiment'] == name
+
+
+def test_the_cost_of_a_stage2_arm_comes_from_its_runs():
+    runs = {
+        'a/seed0': {'seconds': 10.0, 'steps': 5, 'max_rss_mb': 100},
+        'a/seed1': {'seconds': 30.0, 'steps': 10, 'max_rss_mb': 120},
+        'b/seed0': {'seconds': 99.0, 'steps': 1, 'max_rss_mb': 999},
+    }
+    cost = study.run_costs({'settings': {'seeds': [0, 1]}, 'runs': runs}, 'a')
+    assert cost['sec_per_step']['per_seed'] == [2.0, 3.0]
+    assert cost['sec_per_step']['mean'] == 2.5
+    assert cost['peak_train_mb']['mean'] == 110

@@ -437,12 +437,22 @@ def _pm(r: dict) -> str:
     return f"{_num(r['mean'], 3)}{std}"
 
 
+def run_costs(res: dict, arm: str) -> dict:
+    """The training cost of a stage-2 arm, from its runs' records: seconds per step (each job's
+    wall time over its steps, one core each) and peak memory (MiB), mean ± std over seeds."""
+    recs = [res['runs'][f'{arm}/seed{seed}'] for seed in res['settings']['seeds']]
+    return {
+        'sec_per_step': _mean_std([r['seconds'] / r['steps'] for r in recs]),
+        'peak_train_mb': _mean_std([r['max_rss_mb'] for r in recs]),
+    }
+
+
 def _table_stage2(name: str, res: dict, metrics: list[tuple[str, str]]) -> list[str]:
     rows = ['| arm | ' + ' | '.join(label for _, label in metrics) + ' |']
     rows.append('|---' * (len(metrics) + 1) + '|')
     for arm in res['settings']['arms']:
-        rows.append(f'| {arm} | ' + ' | '.join(_pm(res['results'][arm][k]) for k, _ in metrics))
-        rows[-1] += ' |'
+        r = res['results'][arm] | run_costs(res, arm)
+        rows.append(f'| {arm} | ' + ' | '.join(_pm(r[k]) for k, _ in metrics) + ' |')
     return rows
 
 
@@ -478,7 +488,14 @@ def table(results=DATA) -> str:
         elif name == 'context':
             out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
             out.append('')
-            out += _table_stage2(name, res, [('fvd', 'FVD'), ('seam', 'seam score')])
+            metrics = [('fvd', 'FVD'), ('seam', 'seam score'), ('sec_per_step', 'seconds per step')]
+            metrics.append(('peak_train_mb', 'peak training memory (MiB)'))
+            out += _table_stage2(name, res, metrics)
+            out.append('')
+            out.append(
+                'Seconds per step: each run\'s wall time over its steps, two runs at a time on one '
+                'core each.'
+            )
         elif name == 'long':
             out.append(f"{head} (of generation); FVD {r['protocol']}.")
             out.append('')
