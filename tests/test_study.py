@@ -91,3 +91,10 @@ def test_the_cost_of_a_stage2_arm_comes_from_its_runs():
     assert cost['sec_per_step']['per_seed'] == [2.0, 3.0]
     assert cost['sec_per_step']['mean'] == 2.5
     assert cost['peak_train_mb']['mean'] == 110
+
+
+def test_an_arm_may_train_longer_than_its_experiment():
+    jobs = study._jobs('context', settings('context'))
+    steps = {j['run']: j['args'][j['args'].index('--steps') + 1] for j in jobs}
+    assert steps['window 4, 2x steps/seed0'] == 2 * steps['window 4/seed0'] == 1200
+    assert steps['window 16/seed2'] == 600
