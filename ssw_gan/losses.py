@@ -23,7 +23,14 @@ def g_hinge(fake: torch.Tensor) -> torch.Tensor:
     return -fake.mean()
 
 # %% ../nbs/07_losses.ipynb #296e82c7
-DEFAULT_WEIGHTS = {'spatial': 1.0, 'temporal': 1.0, 'matching': 1.0, 'mismatch': 1.0, 'shift': 1.0}
+DEFAULT_WEIGHTS = {
+    'spatial': 1.0,
+    'temporal': 1.0,
+    'matching': 1.0,
+    'mismatch': 1.0,
+    'shift': 1.0,
+    'recon': 0.0,  # upsamplers: L1 to the real window (pix2pix's term; the paper has none)
+}
 
 
 def batch_labels(batch: dict):
@@ -81,11 +88,21 @@ def d_loss(
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
 
 
-def g_loss(D, fake: dict, weights: dict | None = None, frames=None):
-    "The stage's generator loss and its parts (`frames`: those spatial D judges, drawn if None)."
+def g_loss(D, fake: dict, weights: dict | None = None, frames=None, real: dict | None = None):
+    """The stage's generator loss and its parts (`frames`: those spatial D judges, drawn if None).
+
+    With a `'recon'` weight above 0 (upsamplers only), the L1 distance of the fake window to the
+    real one, `real['video']`, is a part too."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     s = D(fake['video'], fake.get('low'), batch_labels(fake), frames)
     parts = {k: g_hinge(v.float()) for k, v in s.items()}
+    if w['recon'] > 0:
+        if real is None or fake.get('low') is None:
+            raise ValueError(
+                "a 'recon' weight needs an upsampling stage and its real windows "
+                "(g_loss(..., real=batch)); stage 1's samples have no real counterpart"
+            )
+        parts['recon'] = F.l1_loss(fake['video'].float(), real['video'].float())
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
 
 

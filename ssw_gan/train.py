@@ -380,7 +380,7 @@ class Trainer:
                 draws = self._draws(real, 0, m)
                 with self._sync(self.G, m == n - 1), self._autocast():
                     fake = self._fake(real, draws['noise'])
-                    lg, parts = g_loss(self.D_judge, fake, c.weights, draws['frames'])
+                    lg, parts = g_loss(self.D_judge, fake, c.weights, draws['frames'], real)
                     (lg / n).backward()
                 out.append({'loss': lg.detach(), **parts})
         finally:

@@ -19,7 +19,7 @@ def settings(name):
 
 
 def test_an_unknown_experiment_lists_the_real_ones(tmp_path):
-    with pytest.raises(SystemExit, match='grounding, context, long, budget'):
+    with pytest.raises(SystemExit, match='grounding, context, long, budget, recon'):
         study.run('nope', tmp_path, 1, results=tmp_path)
 
 
@@ -47,6 +47,16 @@ def test_every_arm_trains_at_every_seed_and_resumes():
     assert all(j['config']['weights'] == {'matching': 0.0} for j in no_matching)
     stage2 = [j['config']['pipeline']['stages'][1]['model']['grounding'] for j in jobs]
     assert stage2.count('projection') == 3 and stage2.count('learned') == 9
+
+
+def test_the_recon_arms_are_the_grounding_control_plus_their_weight():
+    control = settings('grounding')['arms']['projection']
+    jobs = study._jobs('recon', settings('recon'))
+    assert len(jobs) == 9
+    for j in jobs:  # the same stage 2 as the control (grounding's projection arm), same steps
+        assert j['config']['pipeline'] == control['pipeline']
+        assert j['config']['weights'] == {'recon': float(j['run'].split('/')[0].split()[1])}
+        assert j['args'][: j['args'].index('--seed')] == study._stage2_train(600)
 
 
 def test_both_arms_of_the_budget_get_the_same_cpu_time():

@@ -12,7 +12,7 @@ job's wall time and peak memory, and the CPU-hours spent, goes to
 nbs/tutorials/data/study_NAME.json (written atomically). A results file made with other settings
 is refused, with the difference named; delete it (or change the settings back) to rerun.
 
-The experiments (the claims of the paper, issue 13):
+The experiments (the claims of the paper, issue 13, and one change beyond it):
 
 - grounding: the tiny preset's stage 2 trained four ways (no matching discriminator; the matching
   discriminator with learned grounding; the same with time-shifted negatives; projection
@@ -25,6 +25,10 @@ The experiments (the claims of the paper, issue 13):
 - budget: SSW-GAN (three stages, trained side by side) against a single-stage generator of the
   whole video with the same total CPU time, at 32 and 64 frames: FVD, peak training memory,
   time per step.
+- recon: stage 2 (projection grounding) with an L1 reconstruction term of weight 1, 10 and 100
+  beside its adversarial losses; the grounding experiment's projection arm (the same runs
+  without it) is the control, measured again. FVD, L1 distance to the real clips and to the
+  fixed base upsampling (whose FVD is measured too), grounding error, seam score.
 """
 
 from __future__ import annotations
@@ -135,13 +139,39 @@ EXPERIMENTS = {
         'eval_clips': 128,
         'budget': 'about 2.4 h of both cores (12 budgets of 12 CPU-minutes, then FVD)',
     },
+    'recon': {
+        'claim': (
+            "whether an L1 reconstruction term (pix2pix's, not the paper's) helps upsamplers "
+            'that adversarial losses alone leave worse than fixed upsampling'
+        ),
+        'seeds': [0, 1, 2],
+        'steps': 600,
+        'eval_clips': 64,
+        'eval_frames': 32,  # as the grounding experiment's, whose projection arm is the control
+        'control': 'grounding/projection',  # the same stage 2 without the term (measured too)
+        'arms': {
+            'recon 1': {
+                'pipeline': _tiny_with(2, grounding='projection'),
+                'weights': {'recon': 1.0},
+            },
+            'recon 10': {
+                'pipeline': _tiny_with(2, grounding='projection'),
+                'weights': {'recon': 10.0},
+            },
+            'recon 100': {
+                'pipeline': _tiny_with(2, grounding='projection'),
+                'weights': {'recon': 100.0},
+            },
+        },
+        'budget': 'about 1.2 h of both cores (9 runs of 600 steps, then FVD)',
+    },
 }
 
 
 def _jobs(name: str, s: dict, rates: dict | None = None) -> list[dict]:
     "The training jobs of experiment `name`: [{'run', 'args', 'config'}]."
     jobs = []
-    if name in ('grounding', 'context'):
+    if name in ('grounding', 'context', 'recon'):
         for arm, cfg in s['arms'].items():
             steps = cfg.get('steps', s['steps'])  # an arm may train longer (a config key too)
             for seed in s['seeds']:
@@ -296,14 +326,19 @@ def _batches(x, batch: int = 16):
 
 
 @torch.no_grad()
-def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
+def _eval_stage2(s: dict, root: Path, frames: int, base: bool = False) -> dict:
     """Per arm: grounding error, seam score and FVD (stage-2 outputs of held-out low-res clips
-    against real stage-2 clips of another seed), mean and std over seeds; the FVD floor."""
+    against real stage-2 clips of another seed), mean and std over seeds; the FVD floor; with
+    `base`, also the FVD of the same clips upsampled by the fixed base upsampling, and per arm
+    the mean L1 distance of the outputs to the real clips and to that fixed upsampling. Runs of
+    another experiment named in `s['control']` are measured too, as arm 'control', where they
+    are on this machine (under the same --root)."""
     from ssw_gan.data import stage_pyramid
     from ssw_gan.fvd import FVD
     from ssw_gan.inference import FrameNoise, apply_chunked
     from ssw_gan.metrics import grounding_error, seam_score
     from ssw_gan.stages import get_preset, with_length
+    from ssw_gan.video import upsample
 
     n, fvd = s['eval_clips'], FVD(batch_size=8)
     spec = with_length(get_preset('tiny'), frames)
@@ -312,10 +347,21 @@ def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
     ref = fvd.features(_batches(stage_pyramid(other, spec)[1][:, :, :FVD_FRAMES]))
     res = {'floor': fvd.score(ref, fvd.features(_batches(real[:, :, :FVD_FRAMES])))}
     res['protocol'] = f'{FVD.protocol(n, FVD_FRAMES)} at stage 2 (32x32)'
-    for arm in s['arms']:
+    if base:  # what no learning at all scores: the fixed upsampling the learned stage starts from
+        up = _load_upsampler(root / next(iter(s['arms'])) / f"seed{s['seeds'][0]}")
+        fixed = upsample(low, up.space, up.time, up.base)
+        res['base_fvd'] = fvd.score(ref, fvd.features(_batches(fixed[:, :, :FVD_FRAMES])))
+        res['base_l1'] = (fixed - real).abs().mean().item()
+    folders = {arm: root / arm for arm in s['arms']}
+    control = root.parent / s['control'] if s.get('control') else None
+    if control is not None and (control / f"seed{s['seeds'][-1]}").is_dir():
+        folders['control'] = control
+    elif control is not None:
+        print(f'study: no control runs in {control}; its arm is left out')
+    for arm, folder in folders.items():
         rows = []
         for seed in s['seeds']:
-            up = _load_upsampler(root / arm / f'seed{seed}')
+            up = _load_upsampler(folder / f'seed{seed}')
             noise = FrameNoise(up.noise_ch, 0, 2)(0, low.shape[2], low)
             out = apply_chunked(up, low, noise, window=up.spec.low_window)
             rows.append(
@@ -325,6 +371,9 @@ def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
                     'fvd': fvd.score(ref, fvd.features(_batches(out[:, :, :FVD_FRAMES]))),
                 }
             )
+            if base:
+                rows[-1]['l1'] = (out - real).abs().mean().item()
+                rows[-1]['from_base'] = (out - fixed).abs().mean().item()
         res[arm] = {k: _mean_std([r[k] for r in rows]) for k in rows[0]}
     return res
 
@@ -450,12 +499,15 @@ def run_costs(res: dict, arm: str) -> dict:
     }
 
 
-def _table_stage2(name: str, res: dict, metrics: list[tuple[str, str]]) -> list[str]:
+def _table_stage2(res: dict, metrics: list[tuple[str, str]], costs: bool = False) -> list[str]:
+    "A markdown table of a stage-2 experiment: one row per arm (a measured control first)."
     rows = ['| arm | ' + ' | '.join(label for _, label in metrics) + ' |']
     rows.append('|---' * (len(metrics) + 1) + '|')
-    for arm in res['settings']['arms']:
-        r = res['results'][arm] | run_costs(res, arm)
-        rows.append(f'| {arm} | ' + ' | '.join(_pm(r[k]) for k, _ in metrics) + ' |')
+    arms = ['control'] if 'control' in res['results'] else []
+    for arm in arms + list(res['settings']['arms']):
+        r = res['results'][arm] | (run_costs(res, arm) if costs else {})
+        name = f"control ({res['settings']['control']})" if arm == 'control' else arm
+        rows.append(f'| {name} | ' + ' | '.join(_pm(r[k]) for k, _ in metrics) + ' |')
     return rows
 
 
@@ -487,13 +539,22 @@ def table(results=DATA) -> str:
             out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
             out.append('')
             metrics = [('grounding', 'grounding error'), ('fvd', 'FVD'), ('seam', 'seam score')]
-            out += _table_stage2(name, res, metrics)
+            out += _table_stage2(res, metrics)
+        elif name == 'recon':
+            out.append(
+                f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}; the fixed base "
+                f"upsampling of the same clips: FVD {r['base_fvd']:.0f}, L1 {r['base_l1']:.4f}."
+            )
+            out.append('')
+            metrics = [('fvd', 'FVD'), ('l1', 'L1 to the real clips')]
+            metrics += [('from_base', 'L1 to the base upsampling'), ('seam', 'seam score')]
+            out += _table_stage2(res, metrics)
         elif name == 'context':
             out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
             out.append('')
             metrics = [('fvd', 'FVD'), ('seam', 'seam score'), ('sec_per_step', 'seconds per step')]
             metrics.append(('peak_train_mb', 'peak training memory (MiB)'))
-            out += _table_stage2(name, res, metrics)
+            out += _table_stage2(res, metrics, costs=True)
             out.append('')
             out.append(
                 "Seconds per step: each run's wall time over its steps, on one core, beside "
@@ -577,7 +638,7 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
     elif name == 'budget':
         results = _eval_budget(settings, root, state)
     else:
-        results = _eval_stage2(settings, root, settings['eval_frames'])
+        results = _eval_stage2(settings, root, settings['eval_frames'], base=name == 'recon')
     train_s = sum(r['seconds'] for r in state['done'].values())
     eval_s = (time.time() - t0) * parallel  # both cores, roughly, while evaluating
     out = {
