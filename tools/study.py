@@ -27,8 +27,9 @@ The experiments (the claims of the paper, issue 13, and one change beyond it):
   time per step.
 - recon: stage 2 (projection grounding) with an L1 reconstruction term of weight 1, 10 and 100
   beside its adversarial losses; the grounding experiment's projection arm (the same runs
-  without it) is the control, measured again. FVD, L1 distance to the real clips and to the
-  fixed base upsampling (whose FVD is measured too), grounding error, seam score.
+  without it) is the control, measured again (run `grounding` first, under the same --root).
+  FVD, L1 distance to the real clips and to the fixed base upsampling (whose FVD is measured
+  too), grounding error, seam score.
 """
 
 from __future__ import annotations
