@@ -151,18 +151,11 @@ EXPERIMENTS = {
         'eval_frames': 32,  # as the grounding experiment's, whose projection arm is the control
         'control': 'grounding/projection',  # the same stage 2 without the term (measured too)
         'arms': {
-            'recon 1': {
+            f'recon {w:g}': {
                 'pipeline': _tiny_with(2, grounding='projection'),
-                'weights': {'recon': 1.0},
-            },
-            'recon 10': {
-                'pipeline': _tiny_with(2, grounding='projection'),
-                'weights': {'recon': 10.0},
-            },
-            'recon 100': {
-                'pipeline': _tiny_with(2, grounding='projection'),
-                'weights': {'recon': 100.0},
-            },
+                'weights': {'recon': w},
+            }
+            for w in (1.0, 10.0, 100.0)
         },
         'budget': 'about 1.2 h of both cores (9 runs of 600 steps, then FVD)',
     },
@@ -327,11 +320,11 @@ def _batches(x, batch: int = 16):
 
 
 @torch.no_grad()
-def _eval_stage2(s: dict, root: Path, frames: int, base: bool = False) -> dict:
-    """Per arm: grounding error, seam score and FVD (stage-2 outputs of held-out low-res clips
-    against real stage-2 clips of another seed), mean and std over seeds; the FVD floor; with
-    `base`, also the FVD of the same clips upsampled by the fixed base upsampling, and per arm
-    the mean L1 distance of the outputs to the real clips and to that fixed upsampling. Runs of
+def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
+    """Per arm: grounding error, seam score, FVD (stage-2 outputs of held-out low-res clips
+    against real stage-2 clips of another seed) and the mean L1 distance of the outputs to the
+    real clips and to the fixed base upsampling, mean and std over seeds; the FVD floor, and the
+    FVD and L1 of the fixed base upsampling itself (what no learning scores). Runs of
     another experiment named in `s['control']` are measured too, as arm 'control', where they
     are on this machine (under the same --root)."""
     from ssw_gan.data import stage_pyramid
@@ -348,11 +341,11 @@ def _eval_stage2(s: dict, root: Path, frames: int, base: bool = False) -> dict:
     ref = fvd.features(_batches(stage_pyramid(other, spec)[1][:, :, :FVD_FRAMES]))
     res = {'floor': fvd.score(ref, fvd.features(_batches(real[:, :, :FVD_FRAMES])))}
     res['protocol'] = f'{FVD.protocol(n, FVD_FRAMES)} at stage 2 (32x32)'
-    if base:  # what no learning at all scores: the fixed upsampling the learned stage starts from
-        up = _load_upsampler(root / next(iter(s['arms'])) / f"seed{s['seeds'][0]}")
-        fixed = upsample(low, up.space, up.time, up.base)
-        res['base_fvd'] = fvd.score(ref, fvd.features(_batches(fixed[:, :, :FVD_FRAMES])))
-        res['base_l1'] = (fixed - real).abs().mean().item()
+    # what no learning at all scores: the fixed upsampling every learned stage 2 starts from
+    up = _load_upsampler(root / next(iter(s['arms'])) / f"seed{s['seeds'][0]}")
+    fixed = upsample(low, up.space, up.time, up.base)
+    res['base_fvd'] = fvd.score(ref, fvd.features(_batches(fixed[:, :, :FVD_FRAMES])))
+    res['base_l1'] = (fixed - real).abs().mean().item()
     folders = {arm: root / arm for arm in s['arms']}
     control = root.parent / s['control'] if s.get('control') else None
     if control is not None and (control / f"seed{s['seeds'][-1]}").is_dir():
@@ -370,11 +363,10 @@ def _eval_stage2(s: dict, root: Path, frames: int, base: bool = False) -> dict:
                     'grounding': grounding_error(low, out, up.space, up.time).mean().item(),
                     'seam': seam_score(out, up.spec.window, phase=up.time),
                     'fvd': fvd.score(ref, fvd.features(_batches(out[:, :, :FVD_FRAMES]))),
+                    'l1': (out - real).abs().mean().item(),
+                    'from_base': (out - fixed).abs().mean().item(),
                 }
             )
-            if base:
-                rows[-1]['l1'] = (out - real).abs().mean().item()
-                rows[-1]['from_base'] = (out - fixed).abs().mean().item()
         res[arm] = {k: _mean_std([r[k] for r in rows]) for k in rows[0]}
     return res
 
@@ -639,7 +631,7 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
     elif name == 'budget':
         results = _eval_budget(settings, root, state)
     else:
-        results = _eval_stage2(settings, root, settings['eval_frames'], base=name == 'recon')
+        results = _eval_stage2(settings, root, settings['eval_frames'])
     train_s = sum(r['seconds'] for r in state['done'].values())
     eval_s = (time.time() - t0) * parallel  # both cores, roughly, while evaluating
     out = {
