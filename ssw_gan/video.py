@@ -305,13 +305,21 @@ class VideoArray(np.ndarray):
 
 def read_video(path) -> VideoArray:
     """Decode a whole video file into uint8 `(T, H, W, 3)`, turned upright as players show it
-    (see `VideoFrames`); `.metadata.fps` holds its frame rate."""
+    (see `VideoFrames`); `.metadata.fps` holds its frame rate. The frames go straight into one
+    array sized by the probe's count (grown if the file holds more), so a long video needs its
+    own size in memory, not twice that."""
     with VideoFrames(path) as frames:
-        v = list(frames)
-    if not v:
+        out = np.empty((max(frames.num_images, 1), *frames.shape, 3), np.uint8)
+        n = 0
+        for frame in frames:
+            if n == len(out):
+                out = np.concatenate([out, np.empty_like(out)])
+            out[n] = frame
+            n += 1
+    if n == 0:
         raise ValueError(f"{path} holds no frames; expected a video with at least one frame")
-    meta = mediapy.VideoMetadata(len(v), frames.shape, frames.fps, None)
-    return VideoArray(np.stack(v), meta)
+    meta = mediapy.VideoMetadata(n, frames.shape, frames.fps, None)
+    return VideoArray(out[:n] if n == len(out) else out[:n].copy(), meta)
 
 # %% ../nbs/00_video.ipynb #b6342233
 def _frame_index(n_out: int, n_in: int) -> np.ndarray:
