@@ -52,12 +52,14 @@ def test_every_arm_trains_at_every_seed_and_resumes():
 def test_the_recon_arms_are_the_grounding_control_plus_their_weight():
     control = settings('grounding')['arms']['projection']
     jobs = study._jobs('recon', settings('recon'))
-    assert len(jobs) == 15
-    for j in jobs:  # the same stage 2 as the control (grounding's projection arm), same steps
+    assert len(jobs) == 18
+    for j in jobs:  # the same stage 2 as the control (grounding's projection arm)
         arm = j['run'].split('/')[0]
-        weight = float(arm.split()[1].rstrip(','))
         assert j['config']['pipeline'] == control['pipeline']
-        assert j['config']['weights'] == {'recon': weight}
+        if arm.startswith('no recon'):  # the control itself, trained longer
+            assert 'weights' not in j['config']
+        else:
+            assert j['config']['weights'] == {'recon': float(arm.split()[1].rstrip(','))}
         steps = 1800 if arm.endswith('3x steps') else 600
         assert j['args'][: j['args'].index('--seed')] == study._stage2_train(steps)
 
@@ -68,8 +70,9 @@ def test_the_longest_jobs_run_first(tmp_path, monkeypatch):
     jobs = study._jobs('recon', settings('recon'))
     state = {'done': {'recon 1/seed0': {}}, 'commands': {}}
     study._run_jobs(jobs, tmp_path, tmp_path / 'state.json', state, parallel=1)
-    assert started[:3] == [f'recon 1, 3x steps/seed{s}' for s in (0, 1, 2)]
-    assert len(started) == 14 and 'recon 1/seed0' not in started
+    longest = [f'{arm}, 3x steps/seed{s}' for arm in ('recon 1', 'no recon') for s in (0, 1, 2)]
+    assert started[:6] == longest
+    assert len(started) == 17 and 'recon 1/seed0' not in started
     assert state['done']['recon 3/seed2']['steps'] == 600
 
 
