@@ -319,7 +319,7 @@ def read_video(path) -> VideoArray:
     if n == 0:
         raise ValueError(f"{path} holds no frames; expected a video with at least one frame")
     meta = mediapy.VideoMetadata(n, frames.shape, frames.fps, None)
-    return VideoArray(out[:n] if n == len(out) else out[:n].copy(), meta)
+    return VideoArray(out if n == len(out) else out[:n].copy(), meta)
 
 # %% ../nbs/00_video.ipynb #b6342233
 def _frame_index(n_out: int, n_in: int) -> np.ndarray:
