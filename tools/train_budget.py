@@ -14,8 +14,11 @@ rendering a 64-frame clip costs about 50 ms of one core, too slow to feed a GPU 
 steps writes a small snapshot (specs and EMA generator only) to RUN/snaps/, so the best step
 can be chosen afterwards by a measurement (GAN quality is not monotonic in steps).
 `--model` overrides the upsamplers' model settings (every upsampling stage, so the pipeline
-spec stays one spec). Sample videos are not written (they cost time in every snapshot, and a
-lent GPU machine may have no ffmpeg); the loss log and losses.png are.
+spec stays one spec); `--weights` sets the loss weights (e.g. '{"recon": 1}'), and `--init`
+starts the generator from a trained stage's EMA weights (a run folder or .pt of the same spec),
+to continue it under new settings with new discriminators. Sample videos are not written (they
+cost time in every snapshot, and a lent GPU machine may have no ffmpeg); the loss log and
+losses.png are.
 """
 
 import argparse, json, time
@@ -26,7 +29,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 from ssw_gan.data import MovingSprites
-from ssw_gan.stages import PipelineSpec, get_preset, save_checkpoint, with_length
+from ssw_gan.inference import newest_checkpoint
+from ssw_gan.stages import PipelineSpec, get_preset, load_checkpoint, save_checkpoint, with_length
 from ssw_gan.train import Trainer, TrainConfig, make_dataset, plot_losses
 
 
@@ -91,6 +95,17 @@ def snapshot(tr: Trainer):
     )
 
 
+def init_generator(tr: Trainer, source):
+    """Start G (and its EMA) from the EMA generator of `source` (a run folder or a .pt file of
+    the same stage and spec), to continue a trained stage under new settings; D starts fresh."""
+    ck = load_checkpoint(newest_checkpoint(source), tr.spec)  # refuses another spec
+    if ck['stage'] != tr.k:
+        raise ValueError(f"{source} holds stage {ck['stage']}, expected stage {tr.k}")
+    tr.g_raw.load_state_dict(ck['G_ema'])
+    tr.G_ema.load_state_dict(ck['G_ema'])
+    print(f'stage {tr.k}: G and its EMA start from {source}', flush=True)
+
+
 def train(a):
     torch.backends.cudnn.benchmark = True
     if a.threads:
@@ -115,10 +130,13 @@ def train(a):
         seed=a.seed,
         lr_g=a.lr_g,
         lr_d=a.lr_d,
+        weights=json.loads(a.weights) if a.weights else None,
     )
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
     tr = Trainer(pipe, a.stage, data, a.out, cfg, device=a.device, progress=False)
+    if a.init:
+        init_generator(tr, a.init)
     # no sample videos (see the module docstring): the loss plot only
     tr.write_samples = lambda: plot_losses(tr.out / 'log.jsonl', tr.out / 'losses.png')
     t0 = time.time()
@@ -162,6 +180,8 @@ def main(argv=None):
     t.add_argument('--lr-g', type=float, default=1e-4)
     t.add_argument('--lr-d', type=float, default=4e-4)
     t.add_argument('--device', default=None)
+    t.add_argument('--weights', help='JSON: loss weights (default: losses.DEFAULT_WEIGHTS)')
+    t.add_argument('--init', help="a run folder or .pt: G starts from its EMA generator")
     a = p.parse_args(argv)
     if a.cmd == 'render':
         render(a.out, a.clips, a.frames, a.size, a.workers, a.seed)
