@@ -32,7 +32,7 @@ import time
 from pathlib import Path
 import torch
 from ssw_gan.data import MovingSprites, stage_pyramid
-from ssw_gan.fvd import FVD, clip_batches, weights_available
+from ssw_gan.fvd import FVD, clip_batches, sample_batches, weights_available
 from ssw_gan.inference import Pipeline, apply_chunked, FrameNoise
 from ssw_gan.metrics import grounding_error, inbetween_sharpness
 from ssw_gan.video import to_float, upsample
@@ -116,9 +116,7 @@ def fixed_top_samples(pipe, n: int, frames: int = 16, batch: int = 16, seed: int
     replaced by that stage's fixed base upsampling of the stage below: what the pipeline would
     score without its top learned upsampler."""
     top = pipe.generators[-1]
-    t1 = max(-(-frames // pipe.spec.factors_to_top(1)[1]), pipe.spec.stage(1).frames)
-    for i in range(0, n, batch):
-        videos = pipe.generate(n=min(batch, n - i), seed=seed * 1_000_003 + i, frames=t1)
+    for videos in sample_batches(pipe, n, frames, batch, seed):
         yield upsample(videos[-2], top.space, top.time, top.base)[:, :, :frames]
 
 

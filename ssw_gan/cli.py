@@ -82,12 +82,16 @@ def sample(
     all_stages: bool = False,
     height: int = 128,
     pipeline: str = 'tiny',
+    truncation: float | None = None,
+    noise_scale: float = 1.0,
 ) -> tuple[Path, Path]:
     """Generate `n` videos with a pipeline (run folders or checkpoints per stage, default: the
-    shipped one named `pipeline`); write mp4 and .npy."""
+    shipped one named `pipeline`); write mp4 and .npy. `truncation`, `noise_scale`: as
+    `Pipeline.generate`'s."""
     _check_count(n)
     pipe = Pipeline.load(stages) if stages else Pipeline.pretrained(pipeline)
-    videos = pipe.generate(n=n, seed=seed, frames=frames, window=window)
+    knobs = dict(truncation=truncation, noise_scale=noise_scale)
+    videos = pipe.generate(n=n, seed=seed, frames=frames, window=window, **knobs)
     out = Path(out)
     frames_u8 = to_uint8(videos[-1]).numpy()
     npy = out.with_suffix('.npy')
@@ -234,6 +238,17 @@ def _parser() -> argparse.ArgumentParser:
         help='write every stage side by side, not only the top one',
     )
     s_.add_argument('--height', type=_positive_int, default=128)
+    s_.add_argument(
+        '--truncation',
+        type=float,
+        help="stage 1's latents from the normal truncated to [-T, T] (default: not truncated)",
+    )
+    s_.add_argument(
+        '--noise-scale',
+        type=float,
+        default=1.0,
+        help="the upsamplers' noise times this (default 1: as trained; 0: none)",
+    )
     q = sub.add_parser(
         'prepare',
         help='decode a folder of videos once into a clip cache',
@@ -522,6 +537,8 @@ def main(argv=None) -> int:
                 a.all_stages,
                 a.height,
                 a.pipeline,
+                a.truncation,
+                a.noise_scale,
             )
             print(f"wrote {out} and {npy}")
         elif a.command == 'prepare':

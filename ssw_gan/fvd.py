@@ -18,8 +18,8 @@ from .layers import check_device
 
 # %% auto #0
 __all__ = ['INSTALL_HINT', 'Unit3D', 'Inception', 'I3D', 'UnsafePickle', 'load_jax_pickle', 'convert_jax_i3d', 'find_i3d_weights',
-           'load_i3d', 'resize_tf1', 'no_tf32', 'quantize_uint8', 'FVD', 'random_subset', 'clip_batches',
-           'weights_available']
+           'load_i3d', 'resize_tf1', 'no_tf32', 'quantize_uint8', 'FVD', 'random_subset', 'sample_batches',
+           'clip_batches', 'weights_available']
 
 # %% ../nbs/12_fvd.ipynb #1ab8f546
 def _same_pad(x, kernel, stride, value=0.0):
@@ -412,11 +412,18 @@ def _pipeline(name: str, device, size):
     return pipe
 
 
-def _generated(pipe, n: int, frames: int, batch: int, seed: int):
-    "Batches of the pipeline's top-stage videos, `frames` long, made with seeds from `seed`."
+def sample_batches(pipe, n: int, frames: int = 16, batch: int = 16, seed: int = 0, **sampling):
+    """`n` of the pipeline's videos in batches, every stage as `generate` gives them, long enough
+    for `frames` top frames, made with seeds from `seed`: the generated set of an FVD, for
+    measurements that need its stages too. `sampling`: `generate`'s knobs (e.g. `truncation`)."""
     t1 = max(-(-frames // pipe.spec.factors_to_top(1)[1]), pipe.spec.stage(1).frames)
     for i in range(0, n, batch):
-        videos = pipe.generate(n=min(batch, n - i), seed=seed * 1_000_003 + i, frames=t1)
+        yield pipe.generate(n=min(batch, n - i), seed=seed * 1_000_003 + i, frames=t1, **sampling)
+
+
+def _generated(pipe, n: int, frames: int, batch: int, seed: int):
+    "Batches of the pipeline's top-stage videos, `frames` long, made with seeds from `seed`."
+    for videos in sample_batches(pipe, n, frames, batch, seed):
         yield videos[-1][:, :, :frames]
 
 

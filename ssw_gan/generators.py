@@ -107,9 +107,25 @@ class Stage1Generator(nn.Module):
             yield x
 
     def sample_latent(
-        self, n: int, generator: torch.Generator | None = None, device=None
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        device=None,
+        truncation: float | None = None,
     ) -> torch.Tensor:
-        return torch.randn(n, self.z_dim, generator=generator, device=device)
+        """`n` latents `(n, z_dim)` from the standard normal the generator was trained on; with
+        `truncation`, the same draws squeezed into the normal truncated to
+        [-truncation, truncation] (BigGAN's trick)."""
+        z = torch.randn(n, self.z_dim, generator=generator, device=device)
+        if truncation is None:
+            return z
+        if not truncation > 0:
+            raise ValueError(f"truncation must be > 0 (or None: no truncation), got {truncation}")
+        # the normal's CDF makes each draw uniform; rescaled to the CDF's values at -t and t and
+        # mapped back, it is truncated-normal, and keeps its rank among the draws
+        lo = torch.special.ndtr(torch.tensor(-float(truncation), dtype=torch.float64))
+        zt = torch.special.ndtri(lo + torch.special.ndtr(z.double()) * (1 - 2 * lo))
+        return zt.clamp(-truncation, truncation).float()
 
     @torch.no_grad()
     def standing_stats(

@@ -248,12 +248,13 @@ class Pipeline:
         "bf16 on CUDA; float32 on CPUs, where chunked sampling is checked to float precision."
         return autocast(self.device, 'bf16' if self.device.type == 'cuda' else 'fp32')
 
-    def _start(self, n, seed, frames):
+    def _start(self, n, seed, frames, truncation=None):
         frames = self.spec.stage(1).frames if frames is None else frames
         if frames < 1:
             raise ValueError(f"stage 1 makes videos of 1 frame or more, got frames={frames}")
-        g1 = self.generators[0]
-        return frames, g1.sample_latent(n, torch.Generator().manual_seed(seed)).to(self.device)
+        g = torch.Generator().manual_seed(seed)
+        z = self.generators[0].sample_latent(n, g, truncation=truncation)
+        return frames, z.to(self.device)
 
     @torch.no_grad()
     def generate(
@@ -264,18 +265,28 @@ class Pipeline:
         window: int | None = None,
         y=None,
         window_batch: int = 1,
+        truncation: float | None = None,
+        noise_scale: float = 1.0,
     ) -> list[torch.Tensor]:
         """`n` videos: every stage's output (float (n, C, T, H, W)), stage 1 first.
 
-        `frames`: stage 1's length (default: trained)."""
-        frames, z = self._start(n, seed, frames)
+        `frames`: stage 1's length (default: trained). `truncation`: stage 1's latents from the
+        normal truncated to [-truncation, truncation]; `noise_scale`: the upsamplers' noise
+        times this (1: as trained; 0: none): sampling knobs, measured in the inference chapter."""
+        frames, z = self._start(n, seed, frames, truncation)
         with self._autocast():
             v = self.generators[0](z, y, frames=frames).float()
-        return self.upsample(v, seed, window, y, window_batch)
+        return self.upsample(v, seed, window, y, window_batch, noise_scale)
 
     @torch.no_grad()
     def upsample(
-        self, low, seed: int = 0, window: int | None = None, y=None, window_batch: int = 1
+        self,
+        low,
+        seed: int = 0,
+        window: int | None = None,
+        y=None,
+        window_batch: int = 1,
+        noise_scale: float = 1.0,
     ) -> list[torch.Tensor]:
         """A stage-1 video (float (n, C, T, H, W), e.g. a real clip brought down by
         `stage_pyramid`) through every upsampling stage: each stage's output, `low` first.
@@ -292,7 +303,7 @@ class Pipeline:
         v, outs = low.to(self.device).float(), [low]
         with self._autocast():
             for k, up in enumerate(self.generators[1:], 2):
-                noise = FrameNoise(up.noise_ch, seed, k)(0, v.shape[2], v)
+                noise = FrameNoise(up.noise_ch, seed, k, noise_scale)(0, v.shape[2], v)
                 w = min(window or up.spec.low_window, v.shape[2])
                 v = apply_chunked(up, v, noise, w, y, window_batch=window_batch).float()
                 outs.append(v)
@@ -308,17 +319,20 @@ class Pipeline:
         y=None,
         chunk: int = 8,
         window_batch: int = 1,
+        truncation: float | None = None,
+        noise_scale: float = 1.0,
     ) -> Iterator[torch.Tensor]:
         """The top stage of `generate(...)`, yielded a few frames at a time.
 
         Every stage streams: memory stays flat with length. As in `generate`, each stage hands
         the next one float32 frames, whatever the precision inside the stages."""
-        frames, z = self._start(n, seed, frames)
+        frames, z = self._start(n, seed, frames, truncation)
         g1, *ups = self.generators
         # lazy: nothing runs until `next` below
         src = (x.float() for x in g1.stream(z, y, frames=frames, chunk=chunk))
         for k, up in enumerate(ups, 2):
-            noise, w = FrameNoise(up.noise_ch, seed, k), window or up.spec.low_window
+            noise = FrameNoise(up.noise_ch, seed, k, noise_scale)
+            w = window or up.spec.low_window
             chunks = stream_chunks(up, src, noise, w, y, window_batch=window_batch)
             src = (x.float() for x in chunks)
         while True:
@@ -340,18 +354,29 @@ class Pipeline:
         chunk: int = 8,
         window_batch: int = 1,
         progress: bool = True,
+        truncation: float | None = None,
+        noise_scale: float = 1.0,
     ) -> Path:
         """Generate and write the top stage as frames finish.
 
         `.mp4` (the `n` videos side by side) or `.npy` (a uint8 memory map (n, T, H, W, C)).
-        Memory stays flat however long the video."""
+        Memory stays flat however long the video. `truncation`, `noise_scale`: as `generate`'s."""
         path, top = Path(path), self.spec.top
         T1 = self.spec.stage(1).frames if frames is None else frames
         total = T1 * self.spec.factors_to_top(1)[1]
         tmp = path.with_name(f'.{path.stem}.partial{path.suffix}')
         path.parent.mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=total, desc='frames', unit='frame', disable=not progress)
-        pieces = self.stream(n, seed, frames, window, chunk=chunk, window_batch=window_batch)
+        pieces = self.stream(
+            n,
+            seed,
+            frames,
+            window,
+            chunk=chunk,
+            window_batch=window_batch,
+            truncation=truncation,
+            noise_scale=noise_scale,
+        )
         if path.suffix == '.npy':
             shape = (n, total, top.height, top.width, top.channels)
             mm = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=shape)
@@ -379,10 +404,13 @@ class Pipeline:
 class FrameNoise:
     """Noise of stage `stage`'s input frames, each frame from its own seed.
 
-    `noise(a, b, like)` -> (B, channels, b - a, h, w)."""
+    `noise(a, b, like)` -> (B, channels, b - a, h, w), times `scale` (1: the noise the stage was
+    trained with)."""
 
-    def __init__(self, channels: int, seed: int = 0, stage: int = 2):
-        self.channels, self.seed, self.stage = channels, seed, stage
+    def __init__(self, channels: int, seed: int = 0, stage: int = 2, scale: float = 1.0):
+        if not scale >= 0:
+            raise ValueError(f"noise scale must be >= 0 (1: as trained), got {scale}")
+        self.channels, self.seed, self.stage, self.scale = channels, seed, stage, scale
 
     def __call__(self, a: int, b: int, like: torch.Tensor) -> torch.Tensor:
         B, _, _, h, w = like.shape
@@ -391,4 +419,4 @@ class FrameNoise:
             torch.randn(B, self.channels, h, w, generator=torch.Generator().manual_seed(base + t))
             for t in range(a, b)
         ]
-        return torch.stack(frames, 2).to(like.device)
+        return (torch.stack(frames, 2) * self.scale).to(like.device)
