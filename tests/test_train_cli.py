@@ -47,6 +47,7 @@ def _newest(out):
     return ck['step'], {net: ck[net] for net in ('G', 'D', 'G_ema')}
 
 
+@pytest.mark.precision  # bit-exact in either precision: CI runs it under both
 @pytest.mark.parametrize('workers', [0, 2])
 @pytest.mark.parametrize('stage', [1, 2])
 def test_sigkill_then_resume_is_exact(tmp_path, stage, workers):
