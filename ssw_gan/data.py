@@ -443,7 +443,7 @@ def _decode(job) -> tuple:
     except Exception as e:
         return 'error', str(e).splitlines()[-1] if str(e) else type(e).__name__
 
-
+# %% ../nbs/02_data.ipynb #e3f5a7b9
 def prepare(
     src,
     out,
@@ -472,8 +472,24 @@ def prepare(
     folder = VideoFolder(src, frames, size, stride, layout=layout, split=split, random_start=False)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    meta = _cache_meta(src, folder, frames, stride, clips_per_video, (a, b), fps, split)
+    _claim_folder(out, meta)
+    rows, done = _resume(out)
+    todo = [
+        (f, l)
+        for f, l in zip(folder.files, folder.labels)
+        if str(f.relative_to(folder.root)) not in done
+    ]
+    jobs = [(f, frames, stride, folder.size, clips_per_video, (a, b), fps) for f, _ in todo]
+    clip_bytes = frames * folder.size[0] * folder.size[1] * 3
+    _append_clips(out, folder.root, todo, jobs, rows, clip_bytes, workers, progress)
+    return ClipCache(out)
+
+
+def _cache_meta(src, folder, frames, stride, clips_per_video, time_range, fps, split) -> dict:
+    "The settings a cache is made with: its `meta.json`."
     h, w = folder.size
-    meta = {
+    return {
         # 3: frames resized by ffmpeg as they are decoded; 2: clips spread over each video
         # (1: back to back from its start)
         'version': 3,
@@ -483,13 +499,17 @@ def prepare(
         'channels': 3,
         'stride': stride,
         'clips_per_video': clips_per_video,
-        'time_range': [a, b],
+        'time_range': list(time_range),
         'fps': fps,
         'layout': folder.layout,
         'split': split,
         'classes': folder.classes,
         'source': str(Path(src).resolve()),
     }
+
+
+def _claim_folder(out: Path, meta: dict):
+    "Write `meta.json` into a new cache folder, or refuse a cache made with other settings."
     if (out / 'meta.json').is_file():
         old = {'time_range': [0.0, 1.0], 'fps': None} | json.loads((out / 'meta.json').read_text())
         diff = {k: (old.get(k), v) for k, v in meta.items() if k != 'source' and old.get(k) != v}
@@ -500,19 +520,26 @@ def prepare(
             )
     else:
         _atomic_write(out / 'meta.json', json.dumps(meta, indent=1))
-    rows, clip_bytes = _read_index(out), frames * h * w * 3
-    _rewrite_index(out, rows)  # drops a line cut by a crash
+
+
+def _resume(out: Path) -> tuple[list[dict], set[str]]:
+    """The index of the cache so far (a line cut by a crash dropped from the file) and the
+    source files already done: prepared or skipped."""
+    rows = _read_index(out)
+    _rewrite_index(out, rows)
     done = {r['file'] for r in rows} | {r['file'] for r in _read_jsonl(out / 'skipped.jsonl')}
+    return rows, done
+
+
+def _append_clips(out, root, todo, jobs, rows, clip_bytes, workers, progress):
+    """Decode the `todo` videos (`jobs`, `workers` at a time) and append each one's clips to
+    clips.u8, then its line to index.jsonl (once the clips are on disk); a video that fails is
+    reported and recorded in skipped.jsonl. Bytes beyond the index (a video that did not finish)
+    are cut first."""
     with open(out / 'clips.u8', 'ab') as data:
         n_clips = sum(r['count'] for r in rows)
-        data.truncate(n_clips * clip_bytes)  # cut the bytes of a video that did not finish
+        data.truncate(n_clips * clip_bytes)
         data.seek(0, os.SEEK_END)
-        todo = [
-            (f, l)
-            for f, l in zip(folder.files, folder.labels)
-            if str(f.relative_to(folder.root)) not in done
-        ]
-        jobs = [(f, frames, stride, folder.size, clips_per_video, (a, b), fps) for f, _ in todo]
         # spawned workers import `_decode` from the package: the functions of a notebook or
         # script live in its __main__, which they cannot see
         from ssw_gan.data import _decode as decode
@@ -526,7 +553,7 @@ def prepare(
                 unit='video',
                 disable=not progress,
             ):
-                rel = str(f.relative_to(folder.root))
+                rel = str(f.relative_to(root))
                 if status == 'error':
                     warnings.warn(f"prepare: skipping {f}: {got}")
                     _append_line(out / 'skipped.jsonl', {'file': rel, 'reason': got})
@@ -538,9 +565,8 @@ def prepare(
                 rows.append({'file': rel, 'first': n_clips, 'count': len(got), 'label': label})
                 _append_line(out / 'index.jsonl', rows[-1])
                 n_clips += len(got)
-    return ClipCache(out)
 
-
+# %% ../nbs/02_data.ipynb #a2b4c6d8
 class _InProcess:
     "A stand-in for a process pool of one: the work runs here, lazily, in order."
 

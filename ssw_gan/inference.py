@@ -19,7 +19,8 @@ from .stages import PipelineSpec, load_checkpoint, save_checkpoint
 from .video import to_uint8, _use_ffmpeg
 
 # %% auto #0
-__all__ = ['stream_chunks', 'iter_chunks', 'apply_chunked', 'shipped_pipelines', 'newest_checkpoint', 'Pipeline', 'FrameNoise']
+__all__ = ['stream_chunks', 'iter_chunks', 'apply_chunked', 'shipped_pipelines', 'newest_checkpoint', 'Pipeline', 'FrameNoise',
+           'stream_stages', 'computed_in', 'write_stream']
 
 # %% ../nbs/08_inference.ipynb #d2b4c17d
 def stream_chunks(
@@ -150,7 +151,7 @@ def _shape(p: PipelineSpec) -> PipelineSpec:
     "`p` without its networks' settings: what the checkpoints of one pipeline must agree on."
     return replace(p, stages=tuple(replace(s, model={}) for s in p.stages))
 
-
+# %% ../nbs/08_inference.ipynb #a3c1e0b7
 class Pipeline:
     """Trained generators of every stage of a pipeline.
 
@@ -324,25 +325,14 @@ class Pipeline:
     ) -> Iterator[torch.Tensor]:
         """The top stage of `generate(...)`, yielded a few frames at a time.
 
-        Every stage streams: memory stays flat with length. As in `generate`, each stage hands
-        the next one float32 frames, whatever the precision inside the stages."""
+        Every stage streams (`stream_stages`): memory stays flat with length. As in `generate`,
+        each stage hands the next one float32 frames, whatever the precision inside the stages."""
         frames, z = self._start(n, seed, frames, truncation)
-        g1, *ups = self.generators
-        # lazy: nothing runs until `next` below
-        src = (x.float() for x in g1.stream(z, y, frames=frames, chunk=chunk))
-        for k, up in enumerate(ups, 2):
-            noise = FrameNoise(up.noise_ch, seed, k, noise_scale)
-            w = window or up.spec.low_window
-            chunks = stream_chunks(up, src, noise, w, y, window_batch=window_batch)
-            src = (x.float() for x in chunks)
-        while True:
-            # autocast only while the stages compute: a `with` around the `yield` would stay on
-            # in the caller's code between pieces
-            with self._autocast():
-                piece = next(src, None)
-            if piece is None:
-                return
-            yield piece
+        pieces = stream_stages(
+            self.generators, z, frames, seed, window, y, chunk, window_batch, noise_scale
+        )
+        # the pipeline's precision only while the stages compute, never in the caller's code
+        yield from computed_in(self._autocast, pieces)
 
     def write(
         self,
@@ -357,16 +347,13 @@ class Pipeline:
         truncation: float | None = None,
         noise_scale: float = 1.0,
     ) -> Path:
-        """Generate and write the top stage as frames finish.
+        """Generate and write the top stage as frames finish (`write_stream`).
 
         `.mp4` (the `n` videos side by side) or `.npy` (a uint8 memory map (n, T, H, W, C)).
         Memory stays flat however long the video. `truncation`, `noise_scale`: as `generate`'s."""
-        path, top = Path(path), self.spec.top
+        top = self.spec.top
         T1 = self.spec.stage(1).frames if frames is None else frames
-        total = T1 * self.spec.factors_to_top(1)[1]
-        tmp = path.with_name(f'.{path.stem}.partial{path.suffix}')
-        path.parent.mkdir(parents=True, exist_ok=True)
-        bar = tqdm(total=total, desc='frames', unit='frame', disable=not progress)
+        shape = (n, T1 * self.spec.factors_to_top(1)[1], top.height, top.width, top.channels)
         pieces = self.stream(
             n,
             seed,
@@ -377,28 +364,7 @@ class Pipeline:
             truncation=truncation,
             noise_scale=noise_scale,
         )
-        if path.suffix == '.npy':
-            shape = (n, total, top.height, top.width, top.channels)
-            mm = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=shape)
-            t = 0
-            for piece in pieces:
-                u = to_uint8(piece).cpu().numpy()
-                mm[:, t : t + u.shape[1]] = u
-                t += u.shape[1]
-                bar.update(u.shape[1])
-            mm.flush()
-            del mm
-        else:
-            _use_ffmpeg()
-            with mediapy.VideoWriter(tmp, (top.height, top.width * n), fps=self.spec.fps) as w:
-                for piece in pieces:
-                    u = to_uint8(piece).cpu().numpy()  # (n, t, H, W, C)
-                    for frame in np.concatenate(list(u), axis=2):
-                        w.add_image(frame)
-                    bar.update(u.shape[1])
-        bar.close()
-        os.replace(tmp, path)
-        return path
+        return write_stream(path, pieces, shape, self.spec.fps, progress)
 
 # %% ../nbs/08_inference.ipynb #4c7b0374
 class FrameNoise:
@@ -420,3 +386,101 @@ class FrameNoise:
             for t in range(a, b)
         ]
         return (torch.stack(frames, 2) * self.scale).to(like.device)
+
+# %% ../nbs/08_inference.ipynb #c5d7a9e3
+def stream_stages(
+    generators: list,
+    z: torch.Tensor,
+    frames: int,
+    seed: int = 0,
+    window: int | None = None,
+    y=None,
+    chunk: int = 8,
+    window_batch: int = 1,
+    noise_scale: float = 1.0,
+) -> Iterator[torch.Tensor]:
+    """The top stage of `generators` (stage 1, then its upsamplers) from latents `z`, a few
+    frames at a time: `frames` of stage 1 unrolled `chunk` at a time, each upsampler streaming
+    over the pieces of the stage below with `FrameNoise` of `seed` (times `noise_scale`).
+
+    Lazy: nothing runs until the first piece is asked for. Each stage hands the next one float32
+    frames."""
+    g1, *ups = generators
+    src = (x.float() for x in g1.stream(z, y, frames=frames, chunk=chunk))
+    for k, up in enumerate(ups, 2):
+        noise = FrameNoise(up.noise_ch, seed, k, noise_scale)
+        w = window or up.spec.low_window
+        chunks = stream_chunks(up, src, noise, w, y, window_batch=window_batch)
+        src = (x.float() for x in chunks)
+    yield from src
+
+
+def computed_in(context, pieces) -> Iterator:
+    """The items of `pieces`, each computed inside a fresh `context()` (e.g. a precision).
+
+    A `with` around a `yield` would leave the context on in the caller's code between pieces."""
+    pieces = iter(pieces)
+    while True:
+        with context():
+            piece = next(pieces, None)
+        if piece is None:
+            return
+        yield piece
+
+# %% ../nbs/08_inference.ipynb #b4d6f8a0
+def write_stream(path, pieces, shape: tuple, fps: float, progress: bool = True) -> Path:
+    """Write a video that arrives in pieces (float (n, C, t, H, W) in [-1, 1]) as they come.
+
+    `.npy`: a uint8 memory map of `shape` (n, T, H, W, C); any other suffix: a video file of the
+    `n` videos side by side at `fps`. Memory stays flat however long the video; the file is
+    written under a hidden `.partial` name and appears under `path` only once complete."""
+    path = Path(path)
+    tmp = path.with_name(f'.{path.stem}.partial{path.suffix}')
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bar = tqdm(total=shape[1], desc='frames', unit='frame', disable=not progress)
+    frames = _uint8_pieces(pieces, shape)
+    if path.suffix == '.npy':
+        _write_npy(tmp, frames, shape, bar)
+    else:
+        _write_side_by_side(tmp, frames, shape, fps, bar)
+    bar.close()
+    os.replace(tmp, path)
+    return path
+
+
+def _uint8_pieces(pieces, shape) -> Iterator[np.ndarray]:
+    "Each float piece as uint8 (n, t, H, W, C), checked against the `shape` being written."
+    n, T, *hwc = shape
+    t = 0
+    for piece in pieces:
+        u = to_uint8(piece).cpu().numpy()
+        t += u.shape[1]
+        if u.shape[0] != n or list(u.shape[2:]) != hwc or t > T:
+            raise ValueError(
+                f"write_stream: expected pieces of {tuple(shape)} (n, T, H, W, C) in all, "
+                f"got {tuple(u.shape)} at frame {t - u.shape[1]}"
+            )
+        yield u
+    if t != T:
+        raise ValueError(f"write_stream: the pieces held {t} frames, expected {T}")
+
+
+def _write_npy(tmp, frames, shape, bar):
+    mm = np.lib.format.open_memmap(tmp, mode='w+', dtype=np.uint8, shape=tuple(shape))
+    t = 0
+    for u in frames:
+        mm[:, t : t + u.shape[1]] = u
+        t += u.shape[1]
+        bar.update(u.shape[1])
+    mm.flush()
+    del mm
+
+
+def _write_side_by_side(tmp, frames, shape, fps, bar):
+    n, _, h, w, _ = shape
+    _use_ffmpeg()
+    with mediapy.VideoWriter(tmp, (h, w * n), fps=fps) as writer:
+        for u in frames:
+            for frame in np.concatenate(list(u), axis=2):
+                writer.add_image(frame)
+            bar.update(u.shape[1])

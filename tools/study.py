@@ -12,6 +12,10 @@ job's wall time and peak memory, and the CPU-hours spent, goes to
 nbs/tutorials/data/study_NAME.json (written atomically). A results file made with other settings
 is refused, with the difference named; delete it (or change the settings back) to rerun.
 
+An experiment is data: EXPERIMENTS holds its settings (its results file records them, and a
+rerun compares them), RUNNERS its code (its jobs, its evaluation, its part of the README's
+table); `run` is the one runner for all of them.
+
 The experiments (the claims of the paper, issue 13, and one change beyond it):
 
 - grounding: the tiny preset's stage 2 trained four ways (no matching discriminator; the matching
@@ -42,6 +46,7 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from typing import Callable, NamedTuple
 from pathlib import Path
 import numpy as np
 import torch
@@ -177,34 +182,49 @@ EXPERIMENTS = {
 }
 
 
+def _stage2_jobs(s: dict, rates: dict | None = None) -> list[dict]:
+    "Every arm of a stage-2 experiment at every seed: [{'run', 'args', 'config'}]."
+    jobs = []
+    for arm, cfg in s['arms'].items():
+        steps = cfg.get('steps', s['steps'])  # an arm may train longer (a config key too)
+        for seed in s['seeds']:
+            args = _stage2_train(steps) + ['--seed', seed, '--ema-start', 200]
+            jobs.append({'run': f'{arm}/seed{seed}', 'args': args + COMMON, 'config': cfg})
+    return jobs
+
+
+def _budget_jobs(s: dict, rates: dict | None = None) -> list[dict]:
+    """SSW's three stages and the single stage at every length and seed, each with the steps
+    that fill its CPU time at its measured seconds per step (`rates`; 1 step where unmeasured)."""
+    jobs = []
+    for frames in s['lengths']:
+        for seed in s['seeds']:
+            for k in (1, 2, 3):
+                run = f'ssw@{frames}/seed{seed}/stage{k}'
+                args = ['--stage', k, '--data', 'sprites', '--batch-size', 8, '--seed', seed]
+                args += ['--length', frames] if k == 1 else []
+                jobs.append({'run': run, 'args': args + COMMON, 'config': {'pipeline': 'tiny'}})
+            args = ['--stage', 1, '--data', 'sprites', '--batch-size', 8, '--seed', seed]
+            config = {'pipeline': _single(frames)}
+            jobs.append(
+                {'run': f'single@{frames}/seed{seed}', 'args': args + COMMON, 'config': config}
+            )
+    for j in jobs:  # the same CPU time for both arms: SSW's stages share theirs in three
+        share = 3 if j['run'].startswith('ssw') else 1
+        rate = (rates or {}).get(_rate_key(j['run']))
+        steps = 1 if rate is None else max(1, int(s['cpu_minutes'] * 60 / share / rate))
+        j['args'] += ['--steps', steps]
+    return jobs
+
+
+def _no_jobs(s: dict, rates: dict | None = None) -> list[dict]:
+    "No training: an experiment that only measures the shipped pipeline."
+    return []
+
+
 def _jobs(name: str, s: dict, rates: dict | None = None) -> list[dict]:
     "The training jobs of experiment `name`: [{'run', 'args', 'config'}]."
-    jobs = []
-    if name in ('grounding', 'context', 'recon'):
-        for arm, cfg in s['arms'].items():
-            steps = cfg.get('steps', s['steps'])  # an arm may train longer (a config key too)
-            for seed in s['seeds']:
-                args = _stage2_train(steps) + ['--seed', seed, '--ema-start', 200]
-                jobs.append({'run': f'{arm}/seed{seed}', 'args': args + COMMON, 'config': cfg})
-    elif name == 'budget':
-        for frames in s['lengths']:
-            for seed in s['seeds']:
-                for k in (1, 2, 3):
-                    run = f'ssw@{frames}/seed{seed}/stage{k}'
-                    args = ['--stage', k, '--data', 'sprites', '--batch-size', 8, '--seed', seed]
-                    args += ['--length', frames] if k == 1 else []
-                    jobs.append({'run': run, 'args': args + COMMON, 'config': {'pipeline': 'tiny'}})
-                args = ['--stage', 1, '--data', 'sprites', '--batch-size', 8, '--seed', seed]
-                config = {'pipeline': _single(frames)}
-                jobs.append(
-                    {'run': f'single@{frames}/seed{seed}', 'args': args + COMMON, 'config': config}
-                )
-        for j in jobs:  # the same CPU time for both arms: SSW's stages share theirs in three
-            share = 3 if j['run'].startswith('ssw') else 1
-            rate = (rates or {}).get(_rate_key(j['run']))
-            steps = 1 if rate is None else max(1, int(s['cpu_minutes'] * 60 / share / rate))
-            j['args'] += ['--steps', steps]
-    return jobs
+    return RUNNERS[name].jobs(s, rates)
 
 
 def _rate_key(run: str) -> str:
@@ -292,7 +312,7 @@ def _probe_rates(s: dict, root: Path) -> dict:
     "Seconds per training step of each budget arm (10 steps after 2 of warm-up), measured here."
     rates = {}
     probe = {'seeds': [0], 'lengths': s['lengths'], 'cpu_minutes': 0}
-    for j in _jobs('budget', probe):
+    for j in _budget_jobs(probe):
         j['args'] = j['args'][:-2] + ['--steps', 12, '--log-every', 1]
         out = root / 'probe' / j['run']
         if not (out / 'log.jsonl').is_file():
@@ -340,7 +360,7 @@ def _batches(x, batch: int = 16):
 
 
 @torch.no_grad()
-def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
+def _eval_stage2(s: dict, root: Path, state: dict | None = None) -> dict:
     """Per arm: grounding error, seam score, FVD (stage-2 outputs of held-out low-res clips
     against real stage-2 clips of another seed), the mean L1 distance of the outputs to the
     real clips and to the fixed base upsampling, and the in-between frames' sharpness, mean and
@@ -350,12 +370,11 @@ def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
     are on this machine (under the same --root)."""
     from ssw_gan.data import stage_pyramid
     from ssw_gan.fvd import FVD
-    from ssw_gan.inference import FrameNoise, apply_chunked
-    from ssw_gan.metrics import grounding_error, inbetween_sharpness, seam_score
+    from ssw_gan.metrics import inbetween_sharpness
     from ssw_gan.stages import get_preset, with_length
     from ssw_gan.video import upsample
 
-    n, fvd = s['eval_clips'], FVD(batch_size=8)
+    n, frames, fvd = s['eval_clips'], s['eval_frames'], FVD(batch_size=8)
     spec = with_length(get_preset('tiny'), frames)
     held, other = _held_out(n, frames), _held_out(n, frames, seed=0)
     low, real = stage_pyramid(held, spec)[:2]
@@ -370,79 +389,68 @@ def _eval_stage2(s: dict, root: Path, frames: int) -> dict:
     # in-between frames over key frames (Laplacian energy): real video about 1, blends lower
     res['real_sharpness'] = inbetween_sharpness(real, up.time)
     res['base_sharpness'] = inbetween_sharpness(fixed, up.time)
+    for arm, folder in _stage2_folders(s, root).items():
+        rows = []
+        for seed in s['seeds']:
+            up = _load_upsampler(folder / f'seed{seed}')
+            rows.append(_measure_stage2(up, low, real, fixed, fvd, ref))
+        res[arm] = {k: _mean_std([r[k] for r in rows]) for k in rows[0]}
+    return res
+
+
+def _stage2_folders(s: dict, root: Path) -> dict:
+    "Each arm's run folder, and the control's (another experiment's arm) where it has run."
     folders = {arm: root / arm for arm in s['arms']}
     control = root.parent / s['control'] if s.get('control') else None
     if control is not None and (control / f"seed{s['seeds'][-1]}").is_dir():
         folders['control'] = control
     elif control is not None:
         print(f'study: no control runs in {control}; its arm is left out')
-    for arm, folder in folders.items():
-        rows = []
-        for seed in s['seeds']:
-            up = _load_upsampler(folder / f'seed{seed}')
-            noise = FrameNoise(up.noise_ch, 0, 2)(0, low.shape[2], low)
-            out = apply_chunked(up, low, noise, window=up.spec.low_window)
-            rows.append(
-                {
-                    'grounding': grounding_error(low, out, up.space, up.time).mean().item(),
-                    'seam': seam_score(out, up.spec.window, phase=up.time),
-                    'fvd': fvd.score(ref, fvd.features(_batches(out[:, :, :FVD_FRAMES]))),
-                    'l1': (out - real).abs().mean().item(),
-                    'from_base': (out - fixed).abs().mean().item(),
-                    'sharpness': inbetween_sharpness(out, up.time),
-                }
-            )
-        res[arm] = {k: _mean_std([r[k] for r in rows]) for k in rows[0]}
-    return res
+    return folders
+
+
+def _measure_stage2(up, low, real, fixed, fvd, ref) -> dict:
+    "One trained stage 2 run over the held-out low-res clips `low`: `_eval_stage2`'s metrics."
+    from ssw_gan.inference import FrameNoise, apply_chunked
+    from ssw_gan.metrics import grounding_error, inbetween_sharpness, seam_score
+
+    noise = FrameNoise(up.noise_ch, 0, 2)(0, low.shape[2], low)
+    out = apply_chunked(up, low, noise, window=up.spec.low_window)
+    return {
+        'grounding': grounding_error(low, out, up.space, up.time).mean().item(),
+        'seam': seam_score(out, up.spec.window, phase=up.time),
+        'fvd': fvd.score(ref, fvd.features(_batches(out[:, :, :FVD_FRAMES]))),
+        'l1': (out - real).abs().mean().item(),
+        'from_base': (out - fixed).abs().mean().item(),
+        'sharpness': inbetween_sharpness(out, up.time),
+    }
+
+
+def _sprites(count: int, frames: int, seed: int):
+    "`count` moving-sprites clips (float) of `frames` frames, in batches of 8."
+    from ssw_gan.data import MovingSprites
+    from ssw_gan.video import to_float
+
+    ds = MovingSprites(64, frames, length=count, seed=seed)
+    for i in range(0, count, 8):
+        yield to_float(torch.stack([ds[j]['video'] for j in range(i, min(i + 8, count))]))
 
 
 @torch.no_grad()
-def _eval_long(s: dict) -> dict:
+def _eval_long(s: dict, root: Path | None = None, state: dict | None = None) -> dict:
     "Drift of FVD along unrolled videos, peak memory vs length, and a long-clip FVD."
-    from ssw_gan.data import MovingSprites
     from ssw_gan.fvd import FVD
     from ssw_gan.inference import Pipeline
-    from ssw_gan.video import to_float
-
-    sys.path.insert(0, str(ROOT / 'bench'))
-    from bench_inference import reset_peak_rss, rss_mb
 
     pipe, fvd = Pipeline.pretrained(), FVD(batch_size=4)
-    top_t = pipe.spec.top.frames
-    t1 = pipe.spec.stage(1).frames
     n, n_long, long_t = s['segment_clips'], s['long_clips'], s['long_frames']
-
-    def sprites(count, frames, seed):
-        ds = MovingSprites(64, frames, length=count, seed=seed)
-        for i in range(0, count, 8):
-            yield to_float(torch.stack([ds[j]['video'] for j in range(i, min(i + 8, count))]))
-
-    ref = fvd.features(sprites(n, FVD_FRAMES, 0))
+    ref = fvd.features(_sprites(n, FVD_FRAMES, 0))
     res = {'protocol': f'{FVD.protocol(n, FVD_FRAMES)} per segment; fvd{n_long}_{long_t}f long'}
-    res['floor'] = fvd.score(ref, fvd.features(sprites(n, FVD_FRAMES, 1)))
-    memory = {}
-    for _ in pipe.stream(n=1, seed=1, frames=t1, chunk=4):  # warm-up: the libraries' one-time
-        pass  # allocations, the same at every length
-    for f in s['factors']:
-        reset_peak_rss()
-        base = rss_mb()
-        for _ in pipe.stream(n=1, seed=0, frames=f * t1, chunk=4):
-            pass
-        memory[f * top_t] = round(rss_mb() - base, 1)
-    res['stream_peak_growth_mb'] = memory
-    longest = max(s['factors']) * t1
-    drift = {p: [] for p in s['positions']}
-    for seed in s['seeds']:
-        segs = {p: [] for p in s['positions']}
-        for i in range(0, n, 8):
-            top = pipe.generate(n=min(8, n - i), seed=1000 * seed + i, frames=longest)[-1]
-            for p in s['positions']:
-                segs[p].append(top[:, :, p : p + FVD_FRAMES])
-        for p in s['positions']:
-            drift[p].append(fvd.score(ref, fvd.features(iter(segs[p]))))
-    res['segment_fvd'] = {p: _mean_std(v) for p, v in drift.items()}
-    ref_long = fvd.features(sprites(n_long, long_t, 0))
-    res['long_floor'] = fvd.score(ref_long, fvd.features(sprites(n_long, long_t, 1)))
+    res['floor'] = fvd.score(ref, fvd.features(_sprites(n, FVD_FRAMES, 1)))
+    res['stream_peak_growth_mb'] = _stream_memory(pipe, s['factors'])
+    res['segment_fvd'] = _segment_drift(pipe, s, fvd, ref)
+    ref_long = fvd.features(_sprites(n_long, long_t, 0))
+    res['long_floor'] = fvd.score(ref_long, fvd.features(_sprites(n_long, long_t, 1)))
     long_scores = []
     for seed in s['seeds']:
         gen = (
@@ -452,6 +460,40 @@ def _eval_long(s: dict) -> dict:
         long_scores.append(fvd.score(ref_long, fvd.features(gen)))
     res['long_fvd'] = _mean_std(long_scores)
     return res
+
+
+def _stream_memory(pipe, factors: list[int]) -> dict:
+    "Peak memory growth (MiB) of streamed generation, by top frames, at each multiple `factors`."
+    sys.path.insert(0, str(ROOT / 'bench'))
+    from bench_inference import reset_peak_rss, rss_mb
+
+    top_t, t1 = pipe.spec.top.frames, pipe.spec.stage(1).frames
+    memory = {}
+    for _ in pipe.stream(n=1, seed=1, frames=t1, chunk=4):  # warm-up: the libraries' one-time
+        pass  # allocations, the same at every length
+    for f in factors:
+        reset_peak_rss()
+        base = rss_mb()
+        for _ in pipe.stream(n=1, seed=0, frames=f * t1, chunk=4):
+            pass
+        memory[f * top_t] = round(rss_mb() - base, 1)
+    return memory
+
+
+def _segment_drift(pipe, s: dict, fvd, ref) -> dict:
+    """FVD of the segments at each of `s['positions']` of videos unrolled to the longest factor,
+    mean and std over seeds."""
+    n, longest = s['segment_clips'], max(s['factors']) * pipe.spec.stage(1).frames
+    drift = {p: [] for p in s['positions']}
+    for seed in s['seeds']:
+        segs = {p: [] for p in s['positions']}
+        for i in range(0, n, 8):
+            top = pipe.generate(n=min(8, n - i), seed=1000 * seed + i, frames=longest)[-1]
+            for p in s['positions']:
+                segs[p].append(top[:, :, p : p + FVD_FRAMES])
+        for p in s['positions']:
+            drift[p].append(fvd.score(ref, fvd.features(iter(segs[p]))))
+    return {p: _mean_std(v) for p, v in drift.items()}
 
 
 @torch.no_grad()
@@ -539,6 +581,79 @@ def _budget_steps(runs: dict, arm: str) -> str:
     return ' / '.join('-'.join(str(n) for n in sorted(v)) for _, v in sorted(steps.items()))
 
 
+def _table_grounding(head: str, res: dict, s: dict) -> list[str]:
+    r = res['results']
+    metrics = [('grounding', 'grounding error'), ('fvd', 'FVD'), ('seam', 'seam score')]
+    out = [f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.", '']
+    return out + _table_stage2(res, metrics)
+
+
+def _table_recon(head: str, res: dict, s: dict) -> list[str]:
+    r = res['results']
+    out = [
+        f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}; the fixed base "
+        f"upsampling of the same clips: FVD {r['base_fvd']:.0f}, L1 {r['base_l1']:.4f}, "
+        f"in-between sharpness {r['base_sharpness']:.2f} (real clips "
+        f"{r['real_sharpness']:.2f}).",
+        '',
+    ]
+    metrics = [('fvd', 'FVD'), ('l1', 'L1 to the real clips')]
+    metrics += [('from_base', 'L1 to the base upsampling')]
+    metrics += [('sharpness', 'in-between sharpness'), ('seam', 'seam score')]
+    return out + _table_stage2(res, metrics)
+
+
+def _table_context(head: str, res: dict, s: dict) -> list[str]:
+    r = res['results']
+    out = [f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.", '']
+    metrics = [('fvd', 'FVD'), ('seam', 'seam score'), ('sec_per_step', 'seconds per step')]
+    metrics.append(('peak_train_mb', 'peak training memory (MiB)'))
+    out += _table_stage2(res, metrics, costs=True)
+    out.append('')
+    out.append(
+        "Seconds per step: each run's wall time over its steps, on one core, beside "
+        "another run while one was left. 'window 4, 2x steps' trains twice the steps: "
+        'about the CPU time of window 16.'
+    )
+    return out
+
+
+def _table_long(head: str, res: dict, s: dict) -> list[str]:
+    r = res['results']
+    out = [f"{head} (of generation); FVD {r['protocol']}.", '']
+    frames = {int(k): v for k, v in r['stream_peak_growth_mb'].items()}
+    out.append('| segment starts at frame | ' + ' | '.join(r['segment_fvd']) + ' |')
+    out.append('|---' * (len(r['segment_fvd']) + 1) + '|')
+    seg = ' | '.join(_pm(v) for v in r['segment_fvd'].values())
+    out.append(f"| FVD (real against real {r['floor']:.0f}) | {seg} |")
+    out.append('')
+    mem = ', '.join(f'{f} frames {mb:.0f} MiB' for f, mb in sorted(frames.items()))
+    out.append(f'Streaming memory growth: {mem}.')
+    out.append(
+        f"Whole {s['long_frames']}-frame clips: FVD {_pm(r['long_fvd'])} "
+        f"(real against real {r['long_floor']:.0f})."
+    )
+    return out
+
+
+def _table_budget(head: str, res: dict, s: dict) -> list[str]:
+    r = res['results']
+    out = [f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.", '']
+    out.append('| arm | FVD | peak training memory (MiB) | seconds per step | training steps |')
+    out.append('|---|---|---|---|---|')
+    for arm in (k for k in r if '@' in k):
+        x = r[arm]
+        row = [_pm(x['fvd']), _pm(x['peak_train_mb']), _pm(x['sec_per_step'])]
+        row.append(_budget_steps(res['runs'], arm))
+        out.append(f'| {arm} | ' + ' | '.join(row) + ' |')
+    out.append('')
+    out.append(
+        "SSW's seconds per step are one step of each of its stages; its training steps are "
+        'per stage (1 / 2 / 3), from the same CPU time as the single stage.'
+    )
+    return out
+
+
 def table(results=DATA) -> str:
     """The study's results as markdown, one table per experiment that has run (README.md holds
     this text: a test checks that it is in step with the JSON files)."""
@@ -550,75 +665,36 @@ def table(results=DATA) -> str:
             out += [f'**{name}**: {s["claim"]}. Not run yet: {cmd}, {s["budget"]}.', '']
             continue
         res = json.loads(path.read_text())
-        r = res['results']
         seeds = len(res['settings']['seeds'])
         head = f'**{name}**: {s["claim"]}. {cmd}: {res["cpu_hours"]} CPU-hours, {seeds} seeds'
-        if name == 'grounding':
-            out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
-            out.append('')
-            metrics = [('grounding', 'grounding error'), ('fvd', 'FVD'), ('seam', 'seam score')]
-            out += _table_stage2(res, metrics)
-        elif name == 'recon':
-            out.append(
-                f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}; the fixed base "
-                f"upsampling of the same clips: FVD {r['base_fvd']:.0f}, L1 {r['base_l1']:.4f}, "
-                f"in-between sharpness {r['base_sharpness']:.2f} (real clips "
-                f"{r['real_sharpness']:.2f})."
-            )
-            out.append('')
-            metrics = [('fvd', 'FVD'), ('l1', 'L1 to the real clips')]
-            metrics += [('from_base', 'L1 to the base upsampling')]
-            metrics += [('sharpness', 'in-between sharpness'), ('seam', 'seam score')]
-            out += _table_stage2(res, metrics)
-        elif name == 'context':
-            out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
-            out.append('')
-            metrics = [('fvd', 'FVD'), ('seam', 'seam score'), ('sec_per_step', 'seconds per step')]
-            metrics.append(('peak_train_mb', 'peak training memory (MiB)'))
-            out += _table_stage2(res, metrics, costs=True)
-            out.append('')
-            out.append(
-                "Seconds per step: each run's wall time over its steps, on one core, beside "
-                "another run while one was left. 'window 4, 2x steps' trains twice the steps: "
-                'about the CPU time of window 16.'
-            )
-        elif name == 'long':
-            out.append(f"{head} (of generation); FVD {r['protocol']}.")
-            out.append('')
-            frames = {int(k): v for k, v in r['stream_peak_growth_mb'].items()}
-            out.append('| segment starts at frame | ' + ' | '.join(r['segment_fvd']) + ' |')
-            out.append('|---' * (len(r['segment_fvd']) + 1) + '|')
-            seg = ' | '.join(_pm(v) for v in r['segment_fvd'].values())
-            out.append(f"| FVD (real against real {r['floor']:.0f}) | {seg} |")
-            out.append('')
-            mem = ', '.join(f'{f} frames {mb:.0f} MiB' for f, mb in sorted(frames.items()))
-            out.append(f'Streaming memory growth: {mem}.')
-            out.append(
-                f"Whole {s['long_frames']}-frame clips: FVD {_pm(r['long_fvd'])} "
-                f"(real against real {r['long_floor']:.0f})."
-            )
-        elif name == 'budget':
-            out.append(f"{head}; FVD {r['protocol']}, real against real {r['floor']:.0f}.")
-            out.append('')
-            out.append(
-                '| arm | FVD | peak training memory (MiB) | seconds per step | training steps |'
-            )
-            out.append('|---|---|---|---|---|')
-            for arm in (k for k in r if '@' in k):
-                x = r[arm]
-                row = [_pm(x['fvd']), _pm(x['peak_train_mb']), _pm(x['sec_per_step'])]
-                row.append(_budget_steps(res['runs'], arm))
-                out.append(f'| {arm} | ' + ' | '.join(row) + ' |')
-            out.append('')
-            out.append(
-                "SSW's seconds per step are one step of each of its stages; its training steps are "
-                'per stage (1 / 2 / 3), from the same CPU time as the single stage.'
-            )
+        out += RUNNERS[name].table(head, res, s)
         out.append('')
     return '\n'.join(out).rstrip('\n') + '\n'
 
 
 # ---------------------------------------------------------------------------------------------
+# one runner
+
+
+class Runner(NamedTuple):
+    """The code of an experiment (EXPERIMENTS holds its settings): its training jobs, its
+    evaluation and its part of the README's table; `probe`, if any, measures something once
+    before the jobs are made (the budget's seconds per step)."""
+
+    jobs: Callable[[dict, dict | None], list[dict]]
+    evaluate: Callable[[dict, Path, dict], dict]
+    table: Callable[[str, dict, dict], list[str]]
+    probe: Callable[[dict, Path], dict] | None = None
+
+
+RUNNERS = {
+    'grounding': Runner(_stage2_jobs, _eval_stage2, _table_grounding),
+    'context': Runner(_stage2_jobs, _eval_stage2, _table_context),
+    'long': Runner(_no_jobs, _eval_long, _table_long),
+    'budget': Runner(_budget_jobs, _eval_budget, _table_budget, probe=_probe_rates),
+    'recon': Runner(_stage2_jobs, _eval_stage2, _table_recon),
+}
+assert RUNNERS.keys() == EXPERIMENTS.keys()
 
 
 def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DATA) -> dict:
@@ -635,7 +711,7 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
     if done is not None and 'results' in done:
         print(f'{result_path} is complete')
         return done
-    root = root / name
+    how, root = RUNNERS[name], root / name
     state_path = root / 'state.json'
     state = _check_settings(state_path, settings) or {
         'settings': settings,
@@ -643,10 +719,10 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
         'commands': {},
         'rates': None,
     }
-    if name == 'budget' and state['rates'] is None and not dry_run:
-        state['rates'] = _probe_rates(settings, root)
+    if how.probe is not None and state['rates'] is None and not dry_run:
+        state['rates'] = how.probe(settings, root)
         _atomic_json(state_path, state)
-    jobs = _jobs(name, settings, state['rates'])
+    jobs = how.jobs(settings, state['rates'])
     if dry_run:
         for j in jobs:
             print(j['run'], ' '.join(str(a) for a in j['args']), json.dumps(j['config'])[:80])
@@ -654,15 +730,18 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
     _run_jobs(jobs, root, state_path, state, parallel)
     t0 = time.time()  # the evaluation's start: the jobs' own times are in state['done']
     torch.set_num_threads(parallel)
-    if name == 'long':
-        results = _eval_long(settings)
-    elif name == 'budget':
-        results = _eval_budget(settings, root, state)
-    else:
-        results = _eval_stage2(settings, root, settings['eval_frames'])
-    train_s = sum(r['seconds'] for r in state['done'].values())
+    results = how.evaluate(settings, root, state)
     eval_s = (time.time() - t0) * parallel  # both cores, roughly, while evaluating
-    out = {
+    out = _record(name, settings, state, results, eval_s)
+    _atomic_json(result_path, out)
+    print(json.dumps(results, indent=1)[:3000])
+    return out
+
+
+def _record(name: str, settings: dict, state: dict, results: dict, eval_s: float) -> dict:
+    "An experiment's results file: its settings, commands, runs, cost, machine and results."
+    train_s = sum(r['seconds'] for r in state['done'].values())
+    return {
         'experiment': name,
         'settings': settings,
         'commands': state['commands'],
@@ -672,9 +751,6 @@ def run(name: str, root: Path, parallel: int, dry_run: bool = False, results=DAT
         'torch': torch.__version__,
         'results': results,
     }
-    _atomic_json(result_path, out)
-    print(json.dumps(results, indent=1)[:3000])
-    return out
 
 
 def main():
