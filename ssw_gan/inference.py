@@ -6,7 +6,7 @@
 from __future__ import annotations
 from typing import Iterator
 from dataclasses import replace
-import os
+import math, os
 import numpy as np
 import mediapy
 import torch
@@ -374,8 +374,8 @@ class FrameNoise:
     trained with)."""
 
     def __init__(self, channels: int, seed: int = 0, stage: int = 2, scale: float = 1.0):
-        if not scale >= 0:
-            raise ValueError(f"noise scale must be >= 0 (1: as trained), got {scale}")
+        if not (math.isfinite(scale) and scale >= 0):
+            raise ValueError(f"noise scale must be finite and >= 0 (1: as trained), got {scale}")
         self.channels, self.seed, self.stage, self.scale = channels, seed, stage, scale
 
     def __call__(self, a: int, b: int, like: torch.Tensor) -> torch.Tensor:
