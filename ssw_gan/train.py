@@ -597,15 +597,18 @@ class Trainer:
 
     def _tb_scalars(self, rec: dict):
         """A logged record to TensorBoard: every loss and part (and the gradient norms), with the
-        upsampler's residual gain, steps/s and peak memory."""
+        upsampler's residual gain (or noise strengths), steps/s and peak memory."""
         if (tb := self._writer()) is None:
             return
         step = rec['step']
         for key, value in rec.items():
             if key not in ('step', 'sec'):
                 tb.add_scalar(f'train/{key}', value, step)
-        if self.spec.is_upsampler:
+        if self.spec.is_upsampler and hasattr(self.g_raw, 'gain'):  # the old design's exit
             tb.add_scalar('train/gain', self.g_raw.gain.item(), step)
+        for name in ('noise_low', 'noise_high'):  # the new design: how much the noise is used
+            if hasattr(self.g_raw, name):
+                tb.add_scalar(f'train/{name}', getattr(self.g_raw, name).abs().mean().item(), step)
         last_step, last_sec = self._tb_last
         if step > last_step and rec['sec'] > last_sec:
             tb.add_scalar('perf/steps_per_sec', (step - last_step) / (rec['sec'] - last_sec), step)
