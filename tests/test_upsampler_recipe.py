@@ -155,3 +155,30 @@ def test_two_phases_reconstruction_without_d_then_adversarial(tmp_path):
     assert {'g_matching', 'g_recon', 'd_matching'} <= set(rec)
     adv = sum(rec[f'g_{k}'] for k in ('spatial', 'temporal', 'matching'))
     assert rec['g_loss'] == pytest.approx(0.1 * adv + rec['g_recon'], abs=1e-4)
+
+
+def test_train_budget_trains_both_phases_and_measures_held_out_clips(tmp_path, capsys):
+    import importlib.util
+    import json
+
+    path = ROOT / 'tools' / 'train_budget.py'
+    spec = importlib.util.spec_from_file_location('train_budget', path)
+    tb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tb)
+    args = ['train', '--stage', '2', '--data', 'sprites', '--steps', '4', '--batch-size', '2']
+    args += ['--pretrain-steps', '2', '--lr-pretrain', '1e-3', '--snap-every', '3']
+    args += ['--weights', '{"recon": 1, "gan": 0.1}', '--held-out', '2', '--num-workers', '0']
+    tb.main(args + ['--out', str(tmp_path), '--threads', '1'])
+    # a chunk ends where the reconstruction phase does: snapshots at steps 2 and 4
+    assert sorted(p.name for p in (tmp_path / 'snaps').iterdir()) == [
+        'step0000002.pt',
+        'step0000004.pt',
+    ]
+    log = [json.loads(line) for line in (tmp_path / 'log.jsonl').read_text().splitlines()]
+    assert [r['d_loss'] == 0 for r in log] == [True, False]
+    lines = capsys.readouterr().out.splitlines()
+    held = [json.loads(line[line.index('{') :]) for line in lines if '{' in line]
+    assert len(held) == 3  # steps 0, 2 and 4
+    # step 0: the fresh upsampler is its base, its noise unused; then it has learned something
+    assert held[0]['l1_ratio'] == pytest.approx(1.0, abs=1e-5) and held[0]['noise_effect'] == 0
+    assert held[-1]['l1_ratio'] != held[0]['l1_ratio']

@@ -189,7 +189,9 @@ def train(a):
     while time.time() + chunk < deadline and tr.step < a.steps:
         start = time.time()
         if a.pretrain_minutes is not None and time.time() - t0 >= 60 * a.pretrain_minutes:
-            tr.cfg.pretrain_steps = min(tr.cfg.pretrain_steps, tr.step)  # the phase's time is up
+            if tr.step < tr.cfg.pretrain_steps:  # the phase's time is up
+                tr.cfg.pretrain_steps = tr.step
+                print(f'stage {a.stage} {a.out}: reconstruction ends at step {tr.step}', flush=True)
         pre = tr.step < tr.cfg.pretrain_steps
         _phase_optimiser(tr, a, pre)
         # a chunk ends at the phase's end too

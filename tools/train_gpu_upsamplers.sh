@@ -6,7 +6,9 @@
 # reconstruction kept (recon 1, GAN weight 0.1, lr_g 1e-4); and two variants: the GAN weight 0.01
 # at both stages, and stage 2 without spectral norm in G. Each run writes EMA snapshots every SNAP
 # steps to OUT/<run>/snaps and, at each, its held-out L1 against fixed upsampling's and the noise's
-# effect to OUT/<run>.log; bench/bench_upsamplers.py then measures the snapshots.
+# effect to OUT/<run>.log (which also says at which step the reconstruction phase ended: that
+# snapshot is the reconstruction-only model); bench/bench_upsamplers.py then measures snapshots, e.g.
+#   python bench/bench_upsamplers.py OUT/s2/snaps/stepNNNNNNN.pt OUT/s3/snaps/stepMMMMMMM.pt
 # Usage: bash tools/train_gpu_upsamplers.sh OUT [MIN]     (about MIN + 2 minutes)
 # A check on a CPU: CLIPS=64 WORKERS=1 BATCH=4 SNAP=5 HELD=8 bash tools/train_gpu_upsamplers.sh OUT 1
 set -euo pipefail
