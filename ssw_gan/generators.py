@@ -14,7 +14,7 @@ from .stages import StageSpec
 from .video import upsample, downsample, describe, UPSAMPLE_MODES
 
 # %% auto #0
-__all__ = ['GROUNDINGS', 'Stage1Generator', 'Upsampler', 'influence']
+__all__ = ['GROUNDINGS', 'NOISES', 'OUTS', 'Stage1Generator', 'Upsampler', 'influence']
 
 # %% ../nbs/05_generators.ipynb #a2df4ed4
 def _check_model(spec: StageSpec, keys: str, who: str) -> dict:
@@ -153,6 +153,8 @@ class Stage1Generator(nn.Module):
 
 # %% ../nbs/05_generators.ipynb #9a5cd49c
 GROUNDINGS = ('learned', 'projection')
+NOISES = ('input', 'features')  # where the noise enters: concatenated to the input, or the features
+OUTS = ('gain', 'zero')  # the residual's exit: ReLU, conv, scalar gain; or leaky ReLU, zero conv
 
 
 def _hold(x, valid):
@@ -164,6 +166,35 @@ def _hold(x, valid):
     # newest valid frame so far
     last = torch.where(valid, pos, torch.zeros_like(pos)).cummax(1).values
     return x.gather(2, last[:, None, :, None, None].expand_as(x))
+
+
+def _check_choice(key: str, value, choices):
+    if value not in choices:
+        raise ValueError(f"Upsampler: {key} must be one of {choices}, got {value!r}")
+
+
+def _zero_conv(cin: int, cout: int, pad: str) -> nn.Conv3d:
+    "A plain 1x3x3 output convolution whose weights start at zero (no spectral norm: σ(0) = 0)."
+    mode = 'replicate' if pad == 'replicate' else 'zeros'  # space only: the kernel is 1 frame long
+    conv = nn.Conv3d(cin, cout, (1, 3, 3), padding=(0, 1, 1), padding_mode=mode)
+    nn.init.zeros_(conv.weight)
+    nn.init.zeros_(conv.bias)
+    return conv
+
+
+def _remove_spectral_norm(net: nn.Module):
+    "Plain weights (their spectrally normalised values) in place of every spectral-norm layer."
+    from torch.nn.utils import parametrize
+
+    for mod in list(net.modules()):
+        if parametrize.is_parametrized(mod, 'weight'):
+            parametrize.remove_parametrizations(mod, 'weight', leave_parametrized=True)
+
+
+def _scaled(noise, strength, mask=None):
+    "Noise (B, n, T, H, W) mapped to features (B, ch, T, H, W) by `strength` (ch, n)."
+    x = torch.einsum('bnthw,cn->bcthw', noise, strength.to(noise.dtype))
+    return x if mask is None else x * mask
 
 
 class Upsampler(nn.Module):
@@ -183,7 +214,17 @@ class Upsampler(nn.Module):
         self.embed = nn.Embedding(self.num_classes, cond) if self.num_classes else None
         # how convolutions pad space (layers chapter); specs saved before 'pad' existed used zeros
         pad = m.get('pad', 'zeros')
-        self.inp = SNConv3d(spec.channels + self.noise_ch, m['u_ch'], 3, pad=pad)
+        # specs saved before 'noise' and 'out' existed: noise at the input, a scalar gain
+        self.noise_mode, self.out_mode = m.get('noise', 'input'), m.get('out', 'gain')
+        _check_choice('noise', self.noise_mode, NOISES)
+        _check_choice('out', self.out_mode, OUTS)
+        feat, cells = self.noise_mode == 'features', self.time * self.space**2
+        if feat and (self.noise_ch < cells or self.noise_ch % cells):
+            raise ValueError(
+                f"Upsampler: noise='features' needs noise_ch a multiple of time*space^2 = {cells} "
+                f"(the high-res layers get noise_ch/{cells} channels a pixel), got {self.noise_ch}"
+            )
+        self.inp = SNConv3d(spec.channels + (0 if feat else self.noise_ch), m['u_ch'], 3, pad=pad)
         self.low_blocks = nn.ModuleList(
             [
                 GBlock(m['u_ch'], m['u_ch'], 1, cond, 'none', dims=3, pad=pad)
@@ -193,9 +234,17 @@ class Upsampler(nn.Module):
         up = (self.time, self.space)
         self.up_block = GBlock(m['u_ch'], m['u_high_ch'], up, cond, 'none', dims=3, pad=pad)
         self.out_norm = CondNorm(m['u_high_ch'], cond, 'none', dims=3)
-        self.out = SNConv3d(m['u_high_ch'], spec.channels, (1, 3, 3), pad=pad)
-        # the residual starts small: the output starts near the base
-        self.gain = nn.Parameter(torch.full((1,), 0.1))
+        if self.out_mode == 'gain':
+            self.out = SNConv3d(m['u_high_ch'], spec.channels, (1, 3, 3), pad=pad)
+            # the residual starts small: the output starts near the base
+            self.gain = nn.Parameter(torch.full((1,), 0.1))
+        else:  # the residual starts at zero: the output starts as the base
+            self.out = _zero_conv(m['u_high_ch'], spec.channels, pad)
+        if feat:  # the noise's strengths, per feature channel, start at zero (StyleGAN)
+            self.noise_low = nn.Parameter(torch.zeros(m['u_ch'], self.noise_ch))
+            self.noise_high = nn.Parameter(torch.zeros(m['u_high_ch'], self.noise_ch // cells))
+        if not m.get('sn', True):  # no spectral norm in G (SR GANs keep it in D only)
+            _remove_spectral_norm(self)
         # specs saved before 'base' and 'grounding' existed
         # keep the behaviour they were trained with
         self.base, self.grounding = m.get('base', 'trilinear'), m.get('grounding', 'learned')
@@ -272,20 +321,31 @@ class Upsampler(nn.Module):
                 )
             cond = self.embed(y)
         m = None if valid is None else valid.to(low.dtype)[:, None, :, None, None]
-        x = torch.cat([low, noise], 1)
+        feat = self.noise_mode == 'features'
+        x = low if feat else torch.cat([low, noise], 1)
         x = self.inp(x if m is None else x * m)
+        if feat:
+            x = x + _scaled(noise, self.noise_low, m)
         for b in self.low_blocks:
             x = b(x, cond, m)
         if crop is not None:
             # keep what the window's outputs (and the key frame after it) depend on
             a, b = crop
             lo, hi = max(0, a - self._up_reach), min(low.shape[2], b + 1 + self._up_reach)
-            x, low = x[:, :, lo:hi], low[:, :, lo:hi]
+            x, low, noise = x[:, :, lo:hi], low[:, :, lo:hi], noise[:, :, lo:hi]
             valid = None if valid is None else valid[:, lo:hi]
             m = None if m is None else m[:, :, lo:hi]
-        x = self.up_block(x, cond, None if m is None else m.repeat_interleave(self.time, 2))
-        delta = self.out(F.relu(self.out_norm(x, cond)))
-        out = upsample(_hold(low, valid), self.space, self.time, self.base) + self.gain * delta
+        mh = None if m is None else m.repeat_interleave(self.time, 2)
+        x = self.up_block(x, cond, mh)
+        if feat:  # each low position's noise channels become its (time, space, space) cells'
+            k, s = self.time, self.space
+            nh = rearrange(noise, 'b (c k p q) t h w -> b c (t k) (h p) (w q)', k=k, p=s, q=s)
+            x = x + _scaled(nh, self.noise_high, mh)
+        if self.out_mode == 'gain':
+            delta = self.gain * self.out(F.relu(self.out_norm(x, cond)))
+        else:
+            delta = self.out(F.leaky_relu(self.out_norm(x, cond), 0.2))
+        out = upsample(_hold(low, valid), self.space, self.time, self.base) + delta
         if self.grounding == 'projection':  # put back what downsampling the output misses of `low`
             lost = _hold(low - downsample(out, self.space, self.time), valid)
             out = out + upsample(lost, self.space, self.time, 'consistent')

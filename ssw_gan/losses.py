@@ -9,8 +9,8 @@ import torch.nn.functional as F
 from .discriminators import StageDiscriminators
 
 # %% auto #0
-__all__ = ['DEFAULT_WEIGHTS', 'd_hinge', 'g_hinge', 'batch_labels', 'd_loss', 'g_loss', 'build_stage', 'fake_batch',
-           'random_batch', 'step_cost']
+__all__ = ['DEFAULT_WEIGHTS', 'd_hinge', 'g_hinge', 'check_weights', 'batch_labels', 'd_loss', 'g_loss', 'recon_loss',
+           'build_stage', 'fake_batch', 'random_batch', 'step_cost']
 
 # %% ../nbs/07_losses.ipynb #7f74c271
 def d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -30,7 +30,22 @@ DEFAULT_WEIGHTS = {
     'mismatch': 1.0,
     'shift': 1.0,
     'recon': 0.0,  # upsamplers: L1 to the real window (pix2pix's term; the paper has none)
+    'gan': 1.0,  # the generator's adversarial terms together (SR GANs' small GAN weight, e.g. 0.1)
 }
+
+
+def check_weights(weights: dict | None) -> dict:
+    "`weights` over `DEFAULT_WEIGHTS`, each a known name and a finite number >= 0."
+    import math
+
+    for k, v in (weights or {}).items():
+        if k not in DEFAULT_WEIGHTS:
+            known = sorted(DEFAULT_WEIGHTS)
+            raise ValueError(f"unknown loss weight {k!r}; expected one of {known}")
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if not (ok and math.isfinite(v) and v >= 0):
+            raise ValueError(f"loss weight {k!r} must be a finite number >= 0, got {v!r}")
+    return {**DEFAULT_WEIGHTS, **(weights or {})}
 
 
 def batch_labels(batch: dict):
@@ -92,10 +107,13 @@ def g_loss(D, fake: dict, weights: dict | None = None, frames=None, real: dict |
     """The stage's generator loss and its parts (`frames`: those spatial D judges, drawn if None).
 
     With a `'recon'` weight above 0 (upsamplers only), the L1 distance of the fake window to the
-    real one, `real['video']`, is a part too."""
+    real one, `real['video']`, is a part too. The `'gan'` weight scales the adversarial parts
+    together (the reconstruction keeps its own weight)."""
     w = {**DEFAULT_WEIGHTS, **(weights or {})}
     s = D(fake['video'], fake.get('low'), batch_labels(fake), frames)
     parts = {k: g_hinge(v.float()) for k, v in s.items()}
+    # the adversarial parts' weights times the GAN weight (times 1.0: exactly as before it existed)
+    w = w | {k: w[k] * w['gan'] for k in parts}
     if w['recon'] > 0:
         if real is None or fake.get('low') is None:
             raise ValueError(
@@ -104,6 +122,18 @@ def g_loss(D, fake: dict, weights: dict | None = None, frames=None, real: dict |
             )
         parts['recon'] = F.l1_loss(fake['video'].float(), real['video'].float())
     return sum(w[k] * v for k, v in parts.items()), {k: v.detach() for k, v in parts.items()}
+
+
+def recon_loss(fake: dict, real: dict):
+    """An upsampler's reconstruction phase: the L1 distance of the fake window to the real one,
+    and its parts (`{'recon'}`); no discriminator is run."""
+    if fake.get('low') is None or real.get('video') is None:
+        raise ValueError(
+            "reconstruction needs an upsampling stage and its real windows; "
+            "stage 1's samples have no real counterpart"
+        )
+    l1 = F.l1_loss(fake['video'].float(), real['video'].float())
+    return l1, {'recon': l1.detach()}
 
 
 def _unwrap(m):

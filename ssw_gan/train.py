@@ -19,6 +19,7 @@ from .layers import autocast, resolve_precision, check_device, refresh_spectral_
 from .data import StageViews, stage_view, seed_of, MovingSprites, ScrollingScene
 from .data import ClipCache, _cut_to_clips
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
+from .losses import check_weights, recon_loss
 from .video import side_by_side, write_video, downsample, to_float
 from .metrics import frechet_distance, grounding_error
 from .inference import apply_chunked
@@ -43,6 +44,7 @@ class TrainConfig:
     mismatch: bool = True  # mismatched real pairs as fakes for the matching discriminator
     shift: bool = False  # time-shifted real pairs as fakes for the matching discriminator
     weights: dict | None = None  # loss weights (default: losses.DEFAULT_WEIGHTS)
+    pretrain_steps: int = 0  # upsamplers: first steps of reconstruction alone (L1, no D update)
     precision: str = 'auto'  # 'auto', 'fp32' or 'bf16' (see layers.autocast)
     length: int | None = None  # top-stage frames of the training clips (default: the pipeline's)
     log_every: int = 25
@@ -71,6 +73,12 @@ class TrainConfig:
         if self.eval_clips < 2:
             raise ValueError(
                 f"eval_clips must be >= 2 (FVD fits a covariance), got {self.eval_clips}"
+            )
+        check_weights(self.weights)
+        if not 0 <= self.pretrain_steps <= self.steps:
+            raise ValueError(
+                f"pretrain_steps must be within 0..steps = {self.steps} (the reconstruction "
+                f"phase is part of the run), got {self.pretrain_steps}"
             )
 
     def to_dict(self):
@@ -164,6 +172,11 @@ class Trainer:
         self.ckpt_dir = self.out / 'checkpoints'
         if c.mismatch and self.spec.is_upsampler and c.batch_size < 2:
             raise ValueError("mismatched pairs need batch_size >= 2 (or mismatch=False)")
+        if c.pretrain_steps and not self.spec.is_upsampler:
+            raise ValueError(
+                "pretrain_steps: stage 1 has no reconstruction phase (its samples have no real "
+                "counterpart); it is for upsampling stages"
+            )
         torch.manual_seed(c.seed)  # the same initial weights on every rank
         G, D = build_stage(self.spec)
         G, D = G.to(self.device), D.to(self.device)
@@ -368,8 +381,9 @@ class Trainer:
         self.opt_d.step()
         return _mean(out) | norm
 
-    def _g_update(self, reals: list) -> tuple:
-        "One generator update on the micro-batches `reals`, judged by D without its gradients."
+    def _g_update(self, reals: list, recon: bool = False) -> tuple:
+        """One generator update on the micro-batches `reals`, judged by D without its gradients;
+        with `recon`, by the L1 distance to the real windows alone (no D run)."""
         c, n, out = self.cfg, len(reals), []
         grads = [p.requires_grad for p in self.d_raw.parameters()]
         self.d_raw.requires_grad_(False)  # no D weight gradients, none for DDP to average
@@ -380,7 +394,10 @@ class Trainer:
                 draws = self._draws(real, 0, m)
                 with self._sync(self.G, m == n - 1), self._autocast():
                     fake = self._fake(real, draws['noise'])
-                    lg, parts = g_loss(self.D_judge, fake, c.weights, draws['frames'], real)
+                    if recon:
+                        lg, parts = recon_loss(fake, real)
+                    else:
+                        lg, parts = g_loss(self.D_judge, fake, c.weights, draws['frames'], real)
                     (lg / n).backward()
                 out.append({'loss': lg.detach(), **parts})
         finally:
@@ -396,15 +413,23 @@ class Trainer:
         `batches`: for each D update, its `accumulate` micro-batches of `StageViews` (or one batch
         when both are 1); the G update reuses the last D update's. Returns the losses of the last D
         update and the G update as detached tensors (reading them with `.item()` would wait for
-        the GPU at every step, so `fit` does it only when it logs)."""
+        the GPU at every step, so `fit` does it only when it logs).
+
+        In the reconstruction phase (the first `pretrain_steps` steps) there is no D update
+        (`d_loss` is logged as 0) and G learns from the L1 distance alone, on the last batches."""
         if isinstance(batches, dict):
             batches = [[batches]]
         self.G.train()
         self.D.train()
-        for i, micro in enumerate(batches):
-            reals = [self._real(b) for b in micro]
-            dparts = self._d_update(reals, 1 + i)
-        gparts = self._g_update(reals)
+        if self.step < self.cfg.pretrain_steps:
+            reals = [self._real(b) for b in batches[-1]]
+            dparts = {'loss': torch.zeros((), device=self.device)}
+            gparts = self._g_update(reals, recon=True)
+        else:
+            for i, micro in enumerate(batches):
+                reals = [self._real(b) for b in micro]
+                dparts = self._d_update(reals, 1 + i)
+            gparts = self._g_update(reals)
         self._iterate(True)
         self._update_ema()
         self.step += 1
@@ -585,15 +610,18 @@ class Trainer:
 
     def _tb_scalars(self, rec: dict):
         """A logged record to TensorBoard: every loss and part (and the gradient norms), with the
-        upsampler's residual gain, steps/s and peak memory."""
+        upsampler's residual gain (or noise strengths), steps/s and peak memory."""
         if (tb := self._writer()) is None:
             return
         step = rec['step']
         for key, value in rec.items():
             if key not in ('step', 'sec'):
                 tb.add_scalar(f'train/{key}', value, step)
-        if self.spec.is_upsampler:
+        if self.spec.is_upsampler and hasattr(self.g_raw, 'gain'):  # the old design's exit
             tb.add_scalar('train/gain', self.g_raw.gain.item(), step)
+        for name in ('noise_low', 'noise_high'):  # the new design: how much the noise is used
+            if hasattr(self.g_raw, name):
+                tb.add_scalar(f'train/{name}', getattr(self.g_raw, name).abs().mean().item(), step)
         last_step, last_sec = self._tb_last
         if step > last_step and rec['sec'] > last_sec:
             tb.add_scalar('perf/steps_per_sec', (step - last_step) / (rec['sec'] - last_sec), step)
@@ -866,6 +894,7 @@ def _frame_strip(videos: list, frames: int = 16) -> np.ndarray:
 # (warned), nothing it computes (free)
 _STREAM = ('batch_size', 'accumulate', 'd_steps', 'seed', 'length', 'shift', 'mismatch')
 _OPTIMISER = ('lr_g', 'lr_d', 'betas', 'ema_decay', 'ema_start', 'weights', 'precision')
+_OPTIMISER += ('pretrain_steps',)
 _FREE = ('steps', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'compile')
 _FREE += ('tensorboard', 'eval_every', 'eval_data', 'eval_clips')
 

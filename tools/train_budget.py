@@ -16,8 +16,14 @@ can be chosen afterwards by a measurement (GAN quality is not monotonic in steps
 `--model` overrides the upsamplers' model settings (every upsampling stage, so the pipeline
 spec stays one spec); `--weights` sets the loss weights (e.g. '{"recon": 1}'), and `--init`
 starts the generator from a trained stage's EMA weights (a run folder or .pt of the same spec),
-to continue it under new settings with new discriminators. Sample videos are not written (they
-cost time in every snapshot, and a lent GPU machine may have no ffmpeg); the loss log and
+to continue it under new settings with new discriminators. `--pretrain-steps N` (or
+`--pretrain-minutes M`) trains an upsampler by reconstruction first (L1 alone, no discriminator,
+at `--lr-pretrain` with Adam's usual betas (0.9, 0.999)), then adversarially at `--lr-g` with
+the `--weights` (e.g. '{"recon": 1, "gan": 0.1}': the reconstruction kept, the GAN terms
+small). `--held-out N` measures the EMA generator at every snapshot on N clips of another seed
+(sprites): L1 to the real clips against the fixed base upsampling's, and the noise's effect.
+Sample videos are not written (they cost time in every snapshot, and a lent GPU machine may have
+no ffmpeg); the loss log and
 losses.png are.
 """
 
@@ -28,10 +34,11 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from ssw_gan.data import MovingSprites
+from ssw_gan.data import MovingSprites, stage_pyramid
 from ssw_gan.inference import newest_checkpoint
 from ssw_gan.stages import PipelineSpec, get_preset, load_checkpoint, save_checkpoint, with_length
 from ssw_gan.train import Trainer, TrainConfig, make_dataset, plot_losses
+from ssw_gan.video import upsample
 
 
 def _render(args):
@@ -106,6 +113,39 @@ def init_generator(tr: Trainer, source):
     print(f'stage {tr.k}: G and its EMA start from {source}', flush=True)
 
 
+def held_out_pairs(pipe: PipelineSpec, stage: int, n: int, seed: int = 500) -> dict:
+    """`n` sprite clips of another seed than training's, at stage `stage` ('high') and the stage
+    below ('low'), whole (the pipeline's length), with two fixed draws of noise."""
+    top = pipe.top
+    ds = MovingSprites(size=(top.height, top.width), frames=top.frames, length=n, seed=seed)
+    pyr = [stage_pyramid(ds[i]['video'], pipe) for i in range(n)]
+    low = torch.cat([p[stage - 2] for p in pyr])
+    high = torch.cat([p[stage - 1] for p in pyr])
+    return {'low': low, 'high': high}
+
+
+@torch.no_grad()
+def measure(G, held: dict, batch: int = 16) -> dict:
+    """L1 of `G`'s output (eval mode, noise drawn from a fixed seed) to the real clips, the fixed
+    base upsampling's L1, their ratio, and the noise's effect: mean |G(low, n1) - G(low, n2)|."""
+    was, dev = G.training, next(G.parameters()).device
+    G.eval()
+    g1, g2 = torch.Generator().manual_seed(1), torch.Generator().manual_seed(2)
+    l1 = base = effect = 0.0
+    n = held['low'].shape[0]
+    for i in range(0, n, batch):
+        low, high = held['low'][i : i + batch], held['high'][i : i + batch]
+        n1, n2 = G.draw_noise(low, g1), G.draw_noise(low, g2)
+        o1 = G(low.to(dev), n1.to(dev)).float().cpu()
+        o2 = G(low.to(dev), n2.to(dev)).float().cpu()
+        w = low.shape[0] / n
+        l1 += w * (o1 - high).abs().mean().item()
+        base += w * (upsample(low, G.space, G.time, G.base) - high).abs().mean().item()
+        effect += w * (o1 - o2).abs().mean().item()
+    G.train(was)
+    return {'l1': l1, 'base_l1': base, 'l1_ratio': l1 / base, 'noise_effect': effect}
+
+
 def train(a):
     torch.backends.cudnn.benchmark = True
     if a.threads:
@@ -131,12 +171,16 @@ def train(a):
         lr_g=a.lr_g,
         lr_d=a.lr_d,
         weights=json.loads(a.weights) if a.weights else None,
+        pretrain_steps=min(a.pretrain_steps, 10**9),
     )
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
     tr = Trainer(pipe, a.stage, data, a.out, cfg, device=a.device, progress=False)
     if a.init:
         init_generator(tr, a.init)
+    held = held_out_pairs(pipe, a.stage, a.held_out) if a.held_out and a.stage > 1 else None
+    if held is not None:
+        print(f'stage {a.stage} {a.out}: step 0 {json.dumps(measure(tr.G_ema, held))}', flush=True)
     # no sample videos (see the module docstring): the loss plot only
     tr.write_samples = lambda: plot_losses(tr.out / 'log.jsonl', tr.out / 'losses.png')
     t0 = time.time()
@@ -144,11 +188,28 @@ def train(a):
     # stop before a chunk that would end past the deadline (the last chunk's time as its estimate)
     while time.time() + chunk < deadline and tr.step < a.steps:
         start = time.time()
-        tr.fit(min(tr.step + a.snap_every, a.steps))
+        if a.pretrain_minutes is not None and time.time() - t0 >= 60 * a.pretrain_minutes:
+            if tr.step < tr.cfg.pretrain_steps:  # the phase's time is up
+                tr.cfg.pretrain_steps = tr.step
+                print(f'stage {a.stage} {a.out}: reconstruction ends at step {tr.step}', flush=True)
+        pre = tr.step < tr.cfg.pretrain_steps
+        _phase_optimiser(tr, a, pre)
+        # a chunk ends at the phase's end too
+        end = min(tr.step + a.snap_every, a.steps, tr.cfg.pretrain_steps if pre else a.steps)
+        tr.fit(end)
         snapshot(tr)
         chunk = time.time() - start
         rate = tr.step / (time.time() - t0)
-        print(f'stage {a.stage} {a.out}: step {tr.step}, {rate:.1f} steps/s', flush=True)
+        got = f' {json.dumps(measure(tr.G_ema, held))}' if held is not None else ''
+        print(f'stage {a.stage} {a.out}: step {tr.step}, {rate:.1f} steps/s{got}', flush=True)
+
+
+def _phase_optimiser(tr: Trainer, a, pretrain: bool):
+    "G's learning rate and betas for the phase: reconstruction (`--lr-pretrain`) or adversarial."
+    lr = (a.lr_pretrain or a.lr_g) if pretrain else a.lr_g
+    betas = (0.9, 0.999) if pretrain else tr.cfg.betas
+    for group in tr.opt_g.param_groups:
+        group['lr'], group['betas'] = lr, betas
 
 
 def main(argv=None):
@@ -182,7 +243,13 @@ def main(argv=None):
     t.add_argument('--device', default=None)
     t.add_argument('--weights', help='JSON: loss weights (default: losses.DEFAULT_WEIGHTS)')
     t.add_argument('--init', help="a run folder or .pt: G starts from its EMA generator")
+    t.add_argument('--pretrain-steps', type=int, default=0, help='reconstruction steps first')
+    t.add_argument('--pretrain-minutes', type=float, help='or: reconstruction for this long')
+    t.add_argument('--lr-pretrain', type=float, help="G's lr then (default: --lr-g)")
+    t.add_argument('--held-out', type=int, default=0, help='clips measured at every snapshot')
     a = p.parse_args(argv)
+    if a.cmd == 'train' and a.pretrain_minutes is not None:
+        a.pretrain_steps = 10**9  # until the minutes are up (`train` ends the phase then)
     if a.cmd == 'render':
         render(a.out, a.clips, a.frames, a.size, a.workers, a.seed)
     else:
