@@ -15,7 +15,8 @@
 # Env: RUNS (names above, default all), SEED (0), BATCH (32), SNAP (250), EVAL_LAST (2; 0: no
 # evaluation), POOL (an existing pool from `train_budget.py render`, e.g. tools/train_gpu.sh's
 # OUT/pool.npy, else one is rendered), CLIPS (6000), WORKERS (16), NUM_WORKERS (2 per run),
-# THREADS (torch threads per run), BENCH_ARGS (more bench_stage1.py options). A check on a CPU:
+# THREADS (torch threads per run), STEPS (a step budget besides MIN), BENCH_ARGS (more
+# bench_stage1.py options), EMA_START (500). A check on a CPU:
 # CLIPS=64 WORKERS=1 BATCH=4 SNAP=2 NUM_WORKERS=0 THREADS=1 EVAL_LAST=1 \
 #     BENCH_ARGS='--no-fvd --measure-n 16' bash tools/train_gpu_stage1.sh OUT 0.3
 set -euo pipefail
@@ -60,7 +61,9 @@ run() {  # run NAME S1_MODEL D_STEPS LR_D LR_G
     case " ${RUNS:-base edge edge-dvd edge-aug edge-wide} " in *" $name "*) ;; *) return 0 ;; esac
     S1_MODEL=$2 D_STEPS=$3 train1 --pool "$pool" --minutes "$min" --batch-size "${BATCH:-32}" \
         --snap-every "${SNAP:-250}" --seed "${SEED:-0}" --lr-d "$4" --lr-g "$5" \
-        --num-workers "${NUM_WORKERS:-2}" ${THREADS:+--threads "$THREADS"} --out "$out/$name" >"$out/$name.log" 2>&1 &
+        --num-workers "${NUM_WORKERS:-2}" --ema-start "${EMA_START:-500}" \
+        ${THREADS:+--threads "$THREADS"} ${STEPS:+--steps "$STEPS"} --out "$out/$name" \
+        >"$out/$name.log" 2>&1 &
 }
 edge='"pad": "replicate"'
 run base '{}' 1 4e-4 1e-4
