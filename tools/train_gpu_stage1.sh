@@ -12,13 +12,18 @@
 #   edge-wide edge padding + twice the channels in G and D
 #
 # Usage: bash tools/train_gpu_stage1.sh OUT [MIN]     (about MIN + 1.5 minutes on an H200)
-# Env: RUNS (names above, default all), SEED (0), BATCH (32), SNAP (250), EVAL_LAST (2; 0: no
-# evaluation), POOL (an existing pool from `train_budget.py render`, e.g. tools/train_gpu.sh's
-# OUT/pool.npy, else one is rendered), CLIPS (6000), WORKERS (16), NUM_WORKERS (2 per run),
-# THREADS (torch threads per run), STEPS (a step budget besides MIN), BENCH_ARGS (more
-# bench_stage1.py options), EMA_START (500). A check on a CPU:
-# CLIPS=64 WORKERS=1 BATCH=4 SNAP=2 NUM_WORKERS=0 THREADS=1 EVAL_LAST=1 \
-#     BENCH_ARGS='--no-fvd --measure-n 16' bash tools/train_gpu_stage1.sh OUT 0.3
+# Env (defaults in brackets):
+#   RUNS        the runs above to train [all five]
+#   SEEDS       training seeds ["0"]; "0 1" trains each run twice, the second as NAME-s1
+#   POOL        an existing pool from `train_budget.py render` (e.g. tools/train_gpu.sh's
+#               OUT/pool.npy) [render one into OUT/pool.npy: CLIPS 6000 clips, WORKERS 16]
+#   BATCH [32], SNAP [250], EMA_START [500], STEPS [no step budget besides MIN]
+#   NUM_WORKERS loader workers per run [1]; THREADS torch threads per run [2]
+#   EVAL_LAST   snapshots of each run measured at the end [2]; 0: no evaluation
+#   BENCH_ARGS  more bench_stage1.py options
+# A check on a CPU:
+#   CLIPS=64 WORKERS=1 BATCH=4 SNAP=2 NUM_WORKERS=0 THREADS=1 EVAL_LAST=1 \
+#       BENCH_ARGS='--no-fvd --measure-n 16' bash tools/train_gpu_stage1.sh OUT 0.3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
@@ -56,14 +61,18 @@ tb.main(['train', '--stage', '1', *sys.argv[1:]])
 PY
 }
 
-run() {  # run NAME S1_MODEL D_STEPS LR_D LR_G
-    local name=$1
+run() {  # run NAME S1_MODEL D_STEPS LR_D LR_G: once per seed in SEEDS (NAME-sK for seed K > 0)
+    local name=$1 seed run
     case " ${RUNS:-base edge edge-dvd edge-aug edge-wide} " in *" $name "*) ;; *) return 0 ;; esac
-    S1_MODEL=$2 D_STEPS=$3 train1 --pool "$pool" --minutes "$min" --batch-size "${BATCH:-32}" \
-        --snap-every "${SNAP:-250}" --seed "${SEED:-0}" --lr-d "$4" --lr-g "$5" \
-        --num-workers "${NUM_WORKERS:-2}" --ema-start "${EMA_START:-500}" \
-        ${THREADS:+--threads "$THREADS"} ${STEPS:+--steps "$STEPS"} --out "$out/$name" \
-        >"$out/$name.log" 2>&1 &
+    for seed in ${SEEDS:-0}; do
+        run=$name
+        [ "$seed" = 0 ] || run=$name-s$seed
+        S1_MODEL=$2 D_STEPS=$3 train1 --pool "$pool" --minutes "$min" \
+            --batch-size "${BATCH:-32}" --snap-every "${SNAP:-250}" --seed "$seed" \
+            --lr-d "$4" --lr-g "$5" --num-workers "${NUM_WORKERS:-1}" \
+            --ema-start "${EMA_START:-500}" --threads "${THREADS:-2}" ${STEPS:+--steps "$STEPS"} \
+            --out "$out/$run" >"$out/$run.log" 2>&1 &
+    done
 }
 edge='"pad": "replicate"'
 run base '{}' 1 4e-4 1e-4
