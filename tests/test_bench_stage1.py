@@ -49,19 +49,9 @@ def test_candidates_measured_against_real_clips(tmp_path, capsys):
     for step in (1, 2, 3):
         _snapshot(snaps, edge, pipe, step)
     out = tmp_path / 'res.json'
-    argv = [
-        '--stage1',
-        str(snaps),
-        '--last',
-        '2',
-        '--no-fvd',
-        '--measure-n',
-        '8',
-        '--json',
-        str(out),
-    ]
-    res = bs.main(argv + ['--threads', '1'])
-    assert list(res['candidates']) == ['run/step0000002', 'run/step0000003']
+    argv = ['--stage1', 'shipped', str(snaps), '--last', '2', '--no-fvd', '--measure-n', '8']
+    res = bs.main(argv + ['--json', str(out), '--threads', '1'])
+    assert list(res['candidates']) == ['shipped', 'run/step0000002', 'run/step0000003']
     assert json.loads(out.read_text())['candidates'].keys() == res['candidates'].keys()
     c, real = res['candidates']['run/step0000003'], res['real']
     assert c['spec_model']['pad'] == 'replicate'
@@ -77,7 +67,7 @@ def test_candidates_measured_against_real_clips(tmp_path, capsys):
 
 def test_default_is_the_shipped_stage_1_and_bad_paths_say_so(tmp_path):
     res = bs.run(None, measure_n=4, fvd_on=False)
-    assert list(res['candidates']) == ['shipped tiny']
+    assert list(res['candidates']) == ['shipped']
     with pytest.raises(FileNotFoundError, match='No checkpoint'):
         bs.run([str(tmp_path / 'nothing')], measure_n=4, fvd_on=False)
     pipe = Pipeline.pretrained()
@@ -93,7 +83,7 @@ def test_fvd_of_samples_and_real_stage_1_clips_in_one_run(tmp_path):
     res = bs.run(None, n=2, measure_n=4, cache=tmp_path)
     for key in ('floor', 'real_stage1'):
         assert res[key] > 0
-    c = res['candidates']['shipped tiny']
+    c = res['candidates']['shipped']
     assert c['fvd'] > 0 and c['fvd_over_real_stage1'] == pytest.approx(
         c['fvd'] / res['real_stage1']
     )

@@ -3,7 +3,8 @@
 # minutes each by tools/train_budget.py on one rendered pool of moving-sprite clips (64 top frames:
 # 16 at stage 1, as the shipped stage 1 was trained), EMA snapshots every SNAP steps in
 # OUT/<run>/snaps; then bench/bench_stage1.py measures the newest EVAL_LAST snapshots of each run
-# (FVD through fixed upsampling, edge stripe, sprite shape and colour) into OUT/stage1_bench.json.
+# (FVD through fixed upsampling, edge stripe, sprite shape and colour), beside the shipped stage 1
+# and real stage-1 clips, into OUT/stage1_bench.json.
 #
 #   base      the preset as shipped (zero padding, 1 D step, lr D 4e-4, G 1e-4): the control
 #   edge      edge padding in space (model 'pad': 'replicate')
@@ -85,6 +86,6 @@ tail -n 1 "$out"/*.log
 if [ "${EVAL_LAST:-2}" -gt 0 ]; then
     snaps=$(ls -d "$out"/*/snaps)
     # shellcheck disable=SC2086
-    python bench/bench_stage1.py --stage1 $snaps --last "${EVAL_LAST:-2}" \
+    python bench/bench_stage1.py --stage1 shipped $snaps --last "${EVAL_LAST:-2}" \
         --features-cache "$out/fvd_cache" --json "$out/stage1_bench.json" ${BENCH_ARGS:-}
 fi
