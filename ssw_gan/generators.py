@@ -14,7 +14,8 @@ from .stages import StageSpec
 from .video import upsample, downsample, describe, UPSAMPLE_MODES
 
 # %% auto #0
-__all__ = ['GROUNDINGS', 'NOISES', 'OUTS', 'Stage1Generator', 'Upsampler', 'influence']
+__all__ = ['SIDES', 'GROUNDINGS', 'NOISES', 'OUTS', 'Stage1Generator', 'edge_steps', 'edge_gap', 'sprite_stability', 'Upsampler',
+           'influence']
 
 # %% ../nbs/05_generators.ipynb #a2df4ed4
 def _check_model(spec: StageSpec, keys: str, who: str) -> dict:
@@ -51,14 +52,17 @@ class Stage1Generator(nn.Module):
         self.base = (spec.height // f, spec.width // f)
         self.embed = nn.Embedding(self.num_classes, self.z_dim) if self.num_classes else None
         cond = self.z_dim * (2 if self.num_classes else 1)
+        # how the convolutions pad the frame (see below); specs saved before 'pad' used zeros
+        self.pad = pad = m.get('pad', 'zeros')
         self.fc = SNLinear(cond, chs[0] * self.base[0] * self.base[1])
         self.grus, self.blocks = nn.ModuleList(), nn.ModuleList()
         for i, ch in enumerate(chs):
-            self.grus.append(ConvGRU(chs[max(i - 1, 0)], ch))
+            self.grus.append(ConvGRU(chs[max(i - 1, 0)], ch, pad=pad))
             up = 2 if i < len(chs) - 1 else 1
-            self.blocks.append(nn.ModuleList([GBlock(ch, ch, 1, cond), GBlock(ch, ch, up, cond)]))
+            b1, b2 = GBlock(ch, ch, 1, cond, pad=pad), GBlock(ch, ch, up, cond, pad=pad)
+            self.blocks.append(nn.ModuleList([b1, b2]))
         self.out_norm = CondNorm(chs[-1], cond)
-        self.out = SNConv2d(chs[-1], spec.channels)
+        self.out = SNConv2d(chs[-1], spec.channels, pad=pad)
 
     def condition(self, z, y=None):
         if z.ndim != 2 or z.shape[1] != self.z_dim:
@@ -150,6 +154,60 @@ class Stage1Generator(nn.Module):
         for m, mom in zip(bns, momenta):
             m.momentum = mom
         return self.train(was_training)
+
+# %% ../nbs/05_generators.ipynb #meas1ex1
+SIDES = ('top', 'bottom', 'left', 'right')
+
+
+def edge_steps(video) -> dict:
+    """{side: mean step from the second row/column to the outermost one} of float videos
+    `(B, C, T, H, W)` in [-1, 1], averaged over clips, frames, channels and pixels along it."""
+    if video.ndim != 5 or min(video.shape[3:]) < 2:
+        raise ValueError(
+            f"edge_steps: expected videos (B, C, T, H >= 2, W >= 2), got {describe(video)}"
+        )
+    v = video.float()
+    steps = (
+        v[..., 0, :] - v[..., 1, :],
+        v[..., -1, :] - v[..., -2, :],
+        v[..., :, 0] - v[..., :, 1],
+        v[..., :, -1] - v[..., :, -2],
+    )
+    return {side: s.mean().item() for side, s in zip(SIDES, steps)}
+
+
+def edge_gap(fake: dict, real: dict) -> float:
+    "Mean over the four sides of |fake step - real step| (`edge_steps` of each)."
+    return sum(abs(fake[s] - real[s]) for s in SIDES) / len(SIDES)
+
+
+def sprite_stability(video, threshold: float = 0.55) -> dict:
+    """How much the sprites of float videos `(B, 3, T, H, W)` change from frame to frame: a pixel
+    whose brightest channel (in [0, 1]) is above `threshold` is sprite. Returns the mean sprite
+    area (a fraction of the frame), the share of frames with none, and the mean frame-to-frame
+    change of the area (relative to the clip's mean area) and of the sprites' mean colour."""
+    if video.ndim != 5 or video.shape[1] != 3 or video.shape[2] < 2:
+        raise ValueError(
+            f"sprite_stability: expected RGB videos (B, 3, T >= 2, H, W), got {describe(video)}"
+        )
+    v = (video.float().clamp(-1, 1) + 1) / 2
+    fg = (v.amax(1) > threshold).float()  # (B, T, H, W)
+    area = fg.mean(dim=(2, 3))  # (B, T)
+    colour = (v * fg[:, None]).sum(dim=(3, 4)) / fg.sum(dim=(2, 3)).clamp(min=1)[:, None]
+    seen = area > 0
+    both = seen[:, 1:] & seen[:, :-1]  # pairs of frames that both show a sprite
+    mean_area = area.mean(1)
+    rel = (area[:, 1:] - area[:, :-1]).abs() / mean_area.clamp(min=1e-8)[:, None]
+    dc = (colour[:, :, 1:] - colour[:, :, :-1]).abs().mean(1)  # (B, T - 1)
+    # clips with a sprite somewhere; colour only where both frames show one
+    clips = mean_area > 0
+    nan = float('nan')
+    return {
+        'area': mean_area.mean().item(),
+        'empty_frames': (~seen).float().mean().item(),
+        'area_change': rel[clips].mean().item() if clips.any() else nan,
+        'colour_change': dc[both].mean().item() if both.any() else nan,
+    }
 
 # %% ../nbs/05_generators.ipynb #9a5cd49c
 GROUNDINGS = ('learned', 'projection')

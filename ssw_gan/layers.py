@@ -39,12 +39,16 @@ def spectral_norm(module: nn.Module, name: str = 'weight') -> nn.Module:
     return module
 
 
-def SNConv2d(cin: int, cout: int, k: int = 3, **kw) -> nn.Module:
-    "Spectrally normalised 2D convolution with 'same' padding for odd `k`."
-    return spectral_norm(nn.Conv2d(cin, cout, k, padding=k // 2, **kw))
-
-
 PADS = ('zeros', 'replicate')
+
+
+def SNConv2d(cin: int, cout: int, k: int = 3, pad: str = 'zeros', **kw) -> nn.Module:
+    """Spectrally normalised 2D convolution with 'same' padding for odd `k`.
+
+    `pad='replicate'` pads with the frame's edge pixels instead of zeros."""
+    if pad not in PADS:
+        raise ValueError(f"pad must be one of {PADS}, got {pad!r}")
+    return spectral_norm(nn.Conv2d(cin, cout, k, padding=k // 2, padding_mode=pad, **kw))
 
 
 class _EdgePadConv3d(nn.Conv3d):
@@ -167,7 +171,7 @@ class GBlock(nn.Module):
         else:
             self.up = (up, up)
         k1, k2 = ((kt[0], 3, 3), (kt[1], 3, 3)) if dims == 3 else (3, 3)
-        Conv = partial(SNConv3d, pad=pad) if dims == 3 else SNConv2d
+        Conv = partial(SNConv3d if dims == 3 else SNConv2d, pad=pad)
         self.n1, self.n2 = CondNorm(cin, cond_dim, norm, dims), CondNorm(cout, cond_dim, norm, dims)
         self.c1, self.c2 = Conv(cin, cout, k1), Conv(cout, cout, k2)
         resizes = any(u > 1 for u in self.up)
@@ -225,11 +229,11 @@ class DBlock(nn.Module):
 class ConvGRU(nn.Module):
     "Convolutional GRU cell over 2D feature maps; `forward(x, h)` returns the next hidden state."
 
-    def __init__(self, cin: int, ch: int, k: int = 3):
+    def __init__(self, cin: int, ch: int, k: int = 3, pad: str = 'zeros'):
         super().__init__()
         self.ch = ch
-        self.gates = SNConv2d(cin + ch, 2 * ch, k)
-        self.cand = SNConv2d(cin + ch, ch, k)
+        self.gates = SNConv2d(cin + ch, 2 * ch, k, pad=pad)
+        self.cand = SNConv2d(cin + ch, ch, k, pad=pad)
 
     def forward(self, x, h=None):
         """The next hidden state, in float32 whatever autocast does to the convolutions:

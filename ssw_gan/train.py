@@ -20,6 +20,7 @@ from .data import StageViews, stage_view, seed_of, MovingSprites, ScrollingScene
 from .data import ClipCache, _cut_to_clips
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .losses import check_weights, recon_loss
+from .generators import edge_steps, edge_gap, sprite_stability
 from .video import side_by_side, write_video, downsample, to_float
 from .metrics import frechet_distance, grounding_error
 from .inference import apply_chunked
@@ -145,6 +146,12 @@ def _is_bn_stat(name: str) -> bool:
 def _mean(records: list) -> dict:
     "The mean of each key over `records` (dicts of tensors, one per micro-batch)."
     return {k: sum(r[k] for r in records) / len(records) for k in records[0]}
+
+
+def _look(videos) -> dict:
+    "Stage 1's edge steps and sprite changes (generators chapter) of float videos."
+    st = sprite_stability(videos)
+    return {'edges': edge_steps(videos), **{k: st[k] for k in ('area_change', 'colour_change')}}
 
 
 class Trainer:
@@ -686,17 +693,20 @@ class Trainer:
 
         if ev['metric'] == 'fvd':
             ev['fvd'] = FVD(device=self.device, batch_size=batch)
-        lows, labels, feats = [], [], []
+        lows, labels, feats, reals = [], [], [], []
         for i in range(0, self.cfg.eval_clips, batch):
             items = [ev['data'][j] for j in range(i, min(i + batch, self.cfg.eval_clips))]
             clips = to_float(torch.stack([item['video'] for item in items]))
             labels += [item['label'] for item in items]
             if self.spec.is_upsampler:
                 lows.append(downsample(clips, *ev['pipeline'].factors_to_top(k - 1)))
+            else:
+                reals.append(downsample(clips, *ev['pipeline'].factors_to_top(k)))
             if 'fvd' in ev:
                 feats.append(
                     ev['fvd'].features(downsample(clips, *ev['pipeline'].factors_to_top(k)))
                 )
+        ev['look'] = _look(torch.cat(reals)) if reals else None  # stage 1: the real clips' look
         ev['labels'] = torch.tensor(labels)
         ev['low'] = torch.cat(lows) if lows else None
         ev['real'] = torch.cat(feats) if feats else None
@@ -713,7 +723,7 @@ class Trainer:
         self._eval_reals(batch)
         ev, G, dev, spec = self._eval, self.G_ema.eval(), self.device, self.spec
         g = torch.Generator().manual_seed(seed_of(self.cfg.seed, 7))  # the same draws every time
-        errors, feats = [], []
+        errors, feats, outs = [], [], []
         for i in range(0, self.cfg.eval_clips, batch):
             n = min(batch, self.cfg.eval_clips - i)
             y = ev['labels'][i : i + n].to(dev) if getattr(G, 'num_classes', 0) else None
@@ -724,6 +734,7 @@ class Trainer:
                 errors.append(grounding_error(low, out.cpu(), spec.space, spec.time))
             else:
                 out = G(torch.randn(n, G.z_dim, generator=g).to(dev), y, ev['frames']).float()
+                outs.append(out.cpu())
             if 'fvd' in ev:
                 feats.append(ev['fvd'].features(out))
         rec = {'step': self.step}
@@ -731,6 +742,11 @@ class Trainer:
             rec['eval_grounding'] = torch.cat(errors).mean().item()
         if feats:
             rec['eval_fvd'] = frechet_distance(ev['real'], torch.cat(feats))
+        if outs:  # stage 1: its edge stripe and whether its sprites keep shape and colour
+            look, real = _look(torch.cat(outs)), ev['look']
+            rec['eval_edge_gap'] = edge_gap(look['edges'], real['edges'])
+            for key in ('area_change', 'colour_change'):
+                rec[f'eval_{key}'], rec[f'eval_real_{key}'] = look[key], real[key]
         rec['eval_sec'] = round(time.perf_counter() - t0, 3)
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.out / 'log.jsonl', 'a') as f:
