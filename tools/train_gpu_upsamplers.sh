@@ -19,12 +19,17 @@ py=${PY:-python}
 pre=$("$py" -c "print($min * ${PRE_FRAC:-0.5})")
 mkdir -p "$out"
 # CLIPS, WORKERS, BATCH, SNAP, HELD, THREADS: smaller for a check on a CPU
-"$py" tools/train_budget.py render "$out/pool.npy" --clips "${CLIPS:-6000}" --frames 64 \
-    --workers "${WORKERS:-16}"
+# POOL: an existing pool from `train_budget.py render` (e.g. tools/train_gpu_stage1.sh's), else one is
+# rendered into OUT
+pool=${POOL:-$out/pool.npy}
+if [ ! -f "$pool" ]; then
+    "$py" tools/train_budget.py render "$pool" --clips "${CLIPS:-6000}" --frames 64 \
+        --workers "${WORKERS:-16}"
+fi
 run() {
     name=$1
     shift
-    "$py" tools/train_budget.py train --pool "$out/pool.npy" --minutes "$min" \
+    "$py" tools/train_budget.py train --pool "$pool" --minutes "$min" \
         --pretrain-minutes "$pre" --lr-pretrain 1e-3 --batch-size "${BATCH:-32}" \
         --snap-every "${SNAP:-250}" --held-out "${HELD:-64}" --threads "${THREADS:-2}" --shift \
         --out "$out/$name" "$@" >"$out/$name.log" 2>&1 &
