@@ -3,7 +3,7 @@
     python tools/study.py list                      # the experiments, their budgets
     python tools/study.py run NAME [--root runs/study] [--jobs 2]
     python tools/study.py run NAME --dry-run        # print the commands only
-    python tools/study.py table                     # the results as markdown (README.md's)
+    python tools/study.py table                     # the results as markdown (the Results page's)
 
 Each experiment is a set of `ssw-gan train` jobs (one per arm and seed, `--resume` always, so a
 killed study continues from each run's newest complete checkpoint), run `--jobs` at a time with
@@ -13,7 +13,7 @@ nbs/tutorials/data/study_NAME.json (written atomically). A results file made wit
 is refused, with the difference named; delete it (or change the settings back) to rerun.
 
 An experiment is data: EXPERIMENTS holds its settings (its results file records them, and a
-rerun compares them), RUNNERS its code (its jobs, its evaluation, its part of the README's
+rerun compares them), RUNNERS its code (its jobs, its evaluation, its part of the Results page's
 table); `run` is the one runner for all of them.
 
 The experiments (the claims of the paper, issue 13, and one change beyond it):
@@ -535,7 +535,7 @@ def _eval_budget(s: dict, root: Path, state: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
-# the README's table
+# the Results page's table
 
 
 def _num(x: float, digits: int) -> str:
@@ -655,7 +655,7 @@ def _table_budget(head: str, res: dict, s: dict) -> list[str]:
 
 
 def table(results=DATA) -> str:
-    """The study's results as markdown, one table per experiment that has run (README.md holds
+    """The study's results as markdown, one table per experiment that has run (the Results page, nbs/results.ipynb, holds
     this text: a test checks that it is in step with the JSON files)."""
     out = []
     for name, s in EXPERIMENTS.items():
@@ -678,7 +678,7 @@ def table(results=DATA) -> str:
 
 class Runner(NamedTuple):
     """The code of an experiment (EXPERIMENTS holds its settings): its training jobs, its
-    evaluation and its part of the README's table; `probe`, if any, measures something once
+    evaluation and its part of the Results page's table; `probe`, if any, measures something once
     before the jobs are made (the budget's seconds per step)."""
 
     jobs: Callable[[dict, dict | None], list[dict]]
@@ -759,7 +759,7 @@ def main():
     )
     sub = ap.add_subparsers(dest='command', required=True)
     sub.add_parser('list', help='the experiments and their budgets')
-    sub.add_parser('table', help="the results as markdown (the README's table)")
+    sub.add_parser('table', help="the results as markdown (the Results page's table)")
     r = sub.add_parser('run', help='run (or continue) one experiment')
     r.add_argument('name')
     r.add_argument('--root', type=Path, default=ROOT / 'runs' / 'study')
