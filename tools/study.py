@@ -62,21 +62,38 @@ FVD_FRAMES = 16
 # settings and jobs
 
 
-def _tiny_with(stage: int, **model) -> dict:
-    "The tiny preset's spec (as a dict) with stage `stage`'s model settings changed."
+def _study_tiny():
+    """The tiny preset as the study measured it: its upsamplers in the design of the time (noise
+    concatenated to the input, 4 channels; a scalar gain on the output), from before the recipe
+    that adds noise to features behind a zero-initialised exit (the generators chapter). The saved
+    results were made with these specs, and a rerun compares them."""
     from ssw_gan.stages import get_preset
 
     tiny = get_preset('tiny')
+    old = [
+        replace(
+            s,
+            model={
+                **{k: v for k, v in s.model.items() if k not in ('noise', 'out')},
+                'noise_ch': 4,
+            },
+        )
+        for s in tiny.stages[1:]
+    ]
+    return replace(tiny, stages=(tiny.stages[0], *old))
+
+
+def _tiny_with(stage: int, **model) -> dict:
+    "The study's tiny spec (as a dict) with stage `stage`'s model settings changed."
+    tiny = _study_tiny()
     stages = list(tiny.stages)
     stages[stage - 1] = replace(stages[stage - 1], model={**stages[stage - 1].model, **model})
     return replace(tiny, stages=tuple(stages)).to_dict()
 
 
 def _tiny_window(stage: int, window: int) -> dict:
-    "The tiny preset's spec with stage `stage`'s window (output frames) set to `window`."
-    from ssw_gan.stages import get_preset
-
-    tiny = get_preset('tiny')
+    "The study's tiny spec with stage `stage`'s window (output frames) set to `window`."
+    tiny = _study_tiny()
     stages = list(tiny.stages)
     stages[stage - 1] = replace(stages[stage - 1], window=window)
     return replace(tiny, name=f'tiny-window{window}', stages=tuple(stages)).to_dict()
