@@ -50,10 +50,12 @@ def _grad_gap(a: dict, b: dict) -> float:
     return ((ga - gb).norm() / gb.norm()).item()
 
 
-# Gradients, each network's as one vector: float32 sums in another order (across ranks, then
-# averaged) agree to ~1e-6 relative; bf16 rounds every layer's output and gradient at 2^-9, and a
-# gradient crosses ~10 such layers, so a few 2^-8 (see the train chapter's accumulation check).
-GRAD_GAP = {'fp32': 1e-5, 'bf16': 0.05}
+# Gradients, each network's as one vector: a weight's gradient sums ~1e5 products (examples x
+# positions), in another order here (across ranks, then averaged), so float32's 2^-24 rounding
+# grows to ~sqrt(1e5) * 2^-24, about 2e-5 relative; bf16 rounds every layer's output and gradient
+# at 2^-9, and a gradient crosses ~10 such layers, so a few 2^-8 (see the train chapter's
+# accumulation check). A real mistake (a gradient not averaged) is 0.5 or more apart.
+GRAD_GAP = {'fp32': 1e-4, 'bf16': 0.05}
 LOSS_REL = {'fp32': 1e-5, 'bf16': 2**-8}
 
 
@@ -76,7 +78,9 @@ def test_two_ranks_make_the_updates_of_one_process(tmp_path, precision):
     tiny = presets['tiny']
     one = Trainer(tiny, 2, make_dataset('sprites', tiny), tmp_path / 'one', cfg, progress=False)
     one.fit()
-    # the last update's gradients: the mean of the ranks' is the batch of 4's
+    # the update's gradients: the mean of the ranks' is the batch of 4's. Not the weights after
+    # it: Adam's first step is about lr whatever a gradient's size, so a gradient that is
+    # round-off in one run (as some are) moves its weight by up to lr, either way, in each run
     for key, net in (('G', one.g_raw), ('D', one.d_raw)):
         grads = {n: p.grad for n, p in net.named_parameters() if p.grad is not None}
         gap = _grad_gap(ddp[f'{key}_grad'], grads)
@@ -87,16 +91,3 @@ def test_two_ranks_make_the_updates_of_one_process(tmp_path, precision):
         for k in ('d_loss', 'g_loss', 'd_spatial', 'g_matching'):
             want = pytest.approx(ref[k], rel=LOSS_REL[precision], abs=1e-6)
             assert rec[k] == want, (rec['step'], k, precision)
-    if precision == 'bf16':
-        return
-    # float32, after the step: Adam's updates are ~lr = 1e-4 each, whatever the gradient's size,
-    # and move by round-off only, so the weights agree to 1e-6, 1% of one update. Not the output
-    # bias: the upsampler's projection grounding cancels any constant it adds, so its gradient is
-    # zero but for round-off, which Adam scales up to steps of up to lr, different in each run (it
-    # changes no output).
-    nets = {'G': one.g_raw, 'D': one.d_raw, 'G_ema': one.G_ema}
-    for key, net in nets.items():
-        for name, w in net.state_dict().items():
-            if name != 'out.bias':
-                err = (w - ddp[key][name]).abs().max().item()
-                assert err < 1e-6, f'{key}.{name} differs by {err:.1e}'
