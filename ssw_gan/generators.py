@@ -15,7 +15,7 @@ from .video import upsample, downsample, describe, UPSAMPLE_MODES
 
 # %% auto #0
 __all__ = ['SIDES', 'GROUNDINGS', 'NOISES', 'OUTS', 'Stage1Generator', 'edge_steps', 'edge_gap', 'sprite_stability', 'Upsampler',
-           'influence']
+           'wake', 'influence']
 
 # %% ../nbs/05_generators.ipynb #a2df4ed4
 def _check_model(spec: StageSpec, keys: str, who: str) -> dict:
@@ -410,6 +410,19 @@ class Upsampler(nn.Module):
         if crop is not None:
             out = out[:, :, (a - lo) * self.time : (b - lo) * self.time]
         return out
+
+# %% ../nbs/05_generators.ipynb #6451595a
+def wake(u: Upsampler, seed: int = 0) -> Upsampler:
+    """Random values for the parameters that start at zero or near it (the exit, the noise's
+    strengths; the old design's gain set to 1): a trained-looking upsampler, for checks."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in u.named_parameters():
+            if name.startswith(('out.weight', 'noise_')):
+                p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+            if name == 'gain':
+                p.fill_(1.0)
+    return u
 
 # %% ../nbs/05_generators.ipynb #490a06ba
 def influence(upsampler: Upsampler, low, noise=None, tol: float = 1e-6) -> torch.Tensor:
