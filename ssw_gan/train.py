@@ -180,8 +180,8 @@ class Trainer:
                 dparts = self._d_update(reals, 1 + i)
             gparts = self._g_update(reals)
         self._iterate(True)
-        c = self.cfg
-        _update_ema(self.G_ema, self.g_raw, c.ema_decay if self.step >= c.ema_start else 0.0)
+        decay = self.cfg.ema_decay if self.step >= self.cfg.ema_start else 0.0  # 0: a copy of G
+        _update_ema(self.G_ema, self.g_raw, decay)
         self.step += 1
         return {
             'step': self.step,
