@@ -11,7 +11,8 @@ import torch
 import torch.distributed as dist
 from tqdm.auto import tqdm
 from .stages import PipelineSpec
-from .data import stage_view, seed_of, MovingSprites, ScrollingScene, ClipCache, _cut_to_clips
+from .data import stage_view, seed_of, MovingSprites, ScrollingScene, ClipCache
+from .data import _cut_to_clips
 from .generators import edge_steps, edge_gap, sprite_stability
 from .video import side_by_side, write_video, downsample, to_float
 from .metrics import frechet_distance, grounding_error

@@ -13,7 +13,8 @@ import torch.distributed as dist
 from torch.nn.utils.parametrizations import _SpectralNorm
 from .stages import PipelineSpec, save_checkpoint, with_length
 from .layers import autocast, resolve_precision, check_device, refresh_spectral_norm
-from .data import StageViews, seed_of, ordered_batches, MovingSprites, ScrollingScene, ClipCache
+from .data import StageViews, seed_of, ordered_batches
+from .data import MovingSprites, ScrollingScene, ClipCache
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .losses import check_weights, recon_loss
 from .checkpoints import Checkpoints, run_state, restore, _check_resume
