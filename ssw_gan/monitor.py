@@ -273,9 +273,7 @@ def _held_out_clips(dataset, cfg, clips: PipelineSpec, cut: PipelineSpec, k: int
     the training clips' size."""
     synthetic = {'sprites': MovingSprites, 'scene': ScrollingScene}
     name = None if cfg.eval_data is None else str(cfg.eval_data)
-    if name in synthetic or (
-        name is None and isinstance(dataset, (MovingSprites, ScrollingScene))
-    ):
+    if name in synthetic or (name is None and isinstance(dataset, (MovingSprites, ScrollingScene))):
         kind = synthetic[name] if name else type(dataset)
         # the training clips' size, long enough for 16 frames at stage k; another seed
         frames = max(16, cut.stage(k).frames) * cut.factors_to_top(k)[1]

@@ -19,7 +19,7 @@ from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .losses import check_weights, recon_loss
 from .checkpoints import Checkpoints, run_state, restore, _check_resume
 from .monitor import RunLog, Board, Progress, Samples, HeldOut, _mean_over_ranks, _grad_norm
-from .monitor import plot_losses
+from .monitor import plot_losses  # noqa: F401 (re-exported)
 
 _all_ = ['plot_losses']  # moved to the monitoring chapter; still importable from here
 
@@ -514,7 +514,6 @@ def _wrap(G, D, device: torch.device, world: int, compile: bool) -> tuple:
     if world == 1:
         return G, D, D
     return G, D, torch.compile(raw_D) if compile else raw_D
-
 
 # %% ../nbs/09_train.ipynb #44a513d9
 def setup_distributed() -> tuple[int, int, int]:
