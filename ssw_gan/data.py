@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import Dataset, DataLoader, DistributedSampler, RandomSampler
 from tqdm.auto import tqdm
 import torch.nn.functional as F
 from .video import to_float, downsample, VideoFrames, probe_video
@@ -18,7 +18,7 @@ from .stages import PipelineSpec
 # %% auto #0
 __all__ = ['VIDEO_EXTS', 'LAYOUTS', 'SyntheticVideos', 'MovingSprites', 'ScrollingScene', 'scan_videos', 'read_clip',
            'video_length', 'video_fps', 'VideoFolder', 'ClipCache', 'clip_starts', 'prepare', 'stage_view',
-           'stage_pyramid', 'seed_of', 'StageViews']
+           'stage_pyramid', 'seed_of', 'StageViews', 'epoch_sampler', 'batch_indices', 'ordered_batches']
 
 # %% ../nbs/02_data.ipynb #f0ca89aa
 def _size2(size) -> tuple[int, int]:
@@ -767,3 +767,59 @@ class StageViews(Dataset):
         view = stage_view(item['video'], self.pipeline, self.k, start, self.halo, shift)
         example = {k: (v[0] if torch.is_tensor(v) else v) for k, v in view.items()}
         return example | {'label': item['label']}
+
+# %% ../nbs/02_data.ipynb #3e6c177c
+def epoch_sampler(views, epoch: int, seed: int, rank: int = 0, world: int = 1):
+    "This rank's shuffled clip indices for `epoch`: the same on every run with the same seed."
+    if world > 1:
+        sampler = DistributedSampler(views, world, rank, shuffle=True, seed=seed, drop_last=True)
+        sampler.set_epoch(epoch)
+        return sampler
+    return RandomSampler(views, generator=torch.Generator().manual_seed(seed + epoch))
+
+
+def batch_indices(
+    views, batch_size: int, seed: int, epoch: int = 0, pos: int = 0, rank: int = 0, world: int = 1
+):
+    """Lists of `(index, key)` of the batches from batch `pos` of `epoch` on, epoch after epoch.
+
+    No batch spans two epochs."""
+    bs = batch_size
+    while True:
+        order = list(epoch_sampler(views, epoch, seed, rank, world))
+        for i in range(pos, len(order) // bs):
+            # each index with its key: StageViews draws the example from it alone
+            yield [(j, seed_of(seed, epoch, j)) for j in order[i * bs : (i + 1) * bs]]
+        epoch, pos = epoch + 1, 0
+
+
+def ordered_batches(
+    views,
+    batch_size: int,
+    seed: int,
+    epoch: int = 0,
+    pos: int = 0,
+    rank: int = 0,
+    world: int = 1,
+    num_workers: int = 0,
+    pin_memory: bool = False,
+):
+    """`(batch, epoch, pos)`: the batches from batch `pos` of `epoch` on, each with where the run
+    stands after it. Through one DataLoader whose workers live across epochs."""
+    # the sampler's length, without drawing the order
+    per_epoch = len(epoch_sampler(views, epoch, seed, rank, world)) // batch_size
+    # its own generator: creating the loader must not draw from the global RNG, or a resumed run
+    # would diverge
+    loader = DataLoader(
+        views,
+        batch_sampler=batch_indices(views, batch_size, seed, epoch, pos, rank, world),
+        num_workers=num_workers,
+        persistent_workers=num_workers > 0,
+        pin_memory=pin_memory,
+        generator=torch.Generator().manual_seed(seed + epoch),
+    )
+    for b in loader:
+        pos += 1
+        if pos == per_epoch:
+            epoch, pos = epoch + 1, 0
+        yield b, epoch, pos
