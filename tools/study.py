@@ -672,8 +672,8 @@ def _table_budget(head: str, res: dict, s: dict) -> list[str]:
 
 
 def table(results=DATA) -> str:
-    """The study's results as markdown, one table per experiment that has run (the Results page, nbs/results.ipynb, holds
-    this text: a test checks that it is in step with the JSON files)."""
+    """The study's results as markdown, one table per experiment that has run (the Results page,
+    nbs/results.ipynb, holds this text: a test checks that it is in step with the JSON files)."""
     out = []
     for name, s in EXPERIMENTS.items():
         path = Path(results) / f'study_{name}.json'
