@@ -81,10 +81,11 @@ class ClipPool(Dataset):
         return {**self.__dict__, '_mm': None}
 
 
-def pipeline_with(model: dict) -> PipelineSpec:
-    "The tiny preset with `model` settings applied to every upsampling stage."
+def pipeline_with(model: dict, stage1: dict | None = None) -> PipelineSpec:
+    """The tiny preset with `model` settings applied to every upsampling stage, and `stage1`'s to
+    stage 1."""
     p = get_preset('tiny')
-    stages = [p.stages[0]]
+    stages = [replace(p.stages[0], model={**p.stages[0].model, **(stage1 or {})})]
     stages += [replace(s, model={**s.model, **model}) for s in p.stages[1:]]
     return replace(p, stages=tuple(stages))
 
@@ -150,7 +151,7 @@ def train(a):
     torch.backends.cudnn.benchmark = True
     if a.threads:
         torch.set_num_threads(a.threads)
-    pipe = pipeline_with(json.loads(a.model))
+    pipe = pipeline_with(json.loads(a.model), json.loads(a.stage1_model))
     if a.pool:
         data = ClipPool(a.pool)
         frames = np.load(a.pool, mmap_mode='r').shape[1]
@@ -160,6 +161,7 @@ def train(a):
     cfg = TrainConfig(
         steps=10**9,
         batch_size=a.batch_size,
+        d_steps=a.d_steps,
         ema_start=a.ema_start,
         shift=a.shift,
         length=frames,
@@ -233,6 +235,8 @@ def main(argv=None):
     t.add_argument('--minutes', type=float, default=10**6)
     t.add_argument('--batch-size', type=int, default=32)
     t.add_argument('--model', default='{}', help='JSON: upsampler model settings to override')
+    t.add_argument('--stage1-model', default='{}', help="JSON: stage 1's model settings")
+    t.add_argument('--d-steps', type=int, default=1, help='D updates per G update')
     t.add_argument('--snap-every', type=int, default=250)
     t.add_argument('--ema-start', type=int, default=500)
     t.add_argument('--shift', action='store_true')

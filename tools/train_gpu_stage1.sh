@@ -36,39 +36,14 @@ if [ ! -f "$pool" ]; then
         --workers "${WORKERS:-16}"
 fi
 
-# train_budget.py's --model sets the upsamplers' settings only, and it has no --d-steps: this runs
-# it with stage 1's model settings (S1_MODEL, JSON) and D_STEPS applied, nothing else changed
-train1() {
-    python - "$@" <<'PY'
-import json, os, sys
-from dataclasses import replace
-from functools import partial
-sys.path.insert(0, 'tools')
-import train_budget as tb
-
-stage1 = json.loads(os.environ.get('S1_MODEL', '{}'))
-upsamplers = tb.pipeline_with
-
-
-def pipeline_with(model):
-    p = upsamplers(model)
-    s1 = replace(p.stages[0], model={**p.stages[0].model, **stage1})
-    return replace(p, stages=(s1,) + p.stages[1:])
-
-
-tb.pipeline_with = pipeline_with
-tb.TrainConfig = partial(tb.TrainConfig, d_steps=int(os.environ.get('D_STEPS', 1)))
-tb.main(['train', '--stage', '1', *sys.argv[1:]])
-PY
-}
-
 run() {  # run NAME S1_MODEL D_STEPS LR_D LR_G: once per seed in SEEDS (NAME-sK for seed K > 0)
     local name=$1 seed run
     case " ${RUNS:-base edge edge-dvd edge-aug edge-wide} " in *" $name "*) ;; *) return 0 ;; esac
     for seed in ${SEEDS:-0}; do
         run=$name
         [ "$seed" = 0 ] || run=$name-s$seed
-        S1_MODEL=$2 D_STEPS=$3 train1 --pool "$pool" --minutes "$min" \
+        python tools/train_budget.py train --stage 1 --stage1-model "$2" --d-steps "$3" \
+            --pool "$pool" --minutes "$min" \
             --batch-size "${BATCH:-32}" --snap-every "${SNAP:-250}" --seed "$seed" \
             --lr-d "$4" --lr-g "$5" --num-workers "${NUM_WORKERS:-1}" \
             --ema-start "${EMA_START:-500}" --threads "${THREADS:-2}" ${STEPS:+--steps "$STEPS"} \
