@@ -10,7 +10,7 @@ from .discriminators import StageDiscriminators
 
 # %% auto #0
 __all__ = ['DEFAULT_WEIGHTS', 'd_hinge', 'g_hinge', 'check_weights', 'batch_labels', 'd_loss', 'g_loss', 'recon_loss',
-           'build_stage', 'fake_batch', 'random_batch', 'step_cost']
+           'build_stage', 'fake_batch', 'random_batch', 'binomial_blur', 'augment_condition', 'step_cost']
 
 # %% ../nbs/07_losses.ipynb #7f74c271
 def d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -184,6 +184,28 @@ def random_batch(spec, batch: int = 1, device=None, halo: int = 0) -> dict:
             r['context'] = ctx
             r['valid'] = torch.ones(batch, ctx.shape[2], dtype=torch.bool, device=device)
     return r
+
+# %% ../nbs/07_losses.ipynb #064d5819
+def binomial_blur(x: torch.Tensor) -> torch.Tensor:
+    "Each frame of videos `x` (B, C, T, H, W) blurred by the 3x3 binomial filter, edge-padded."
+    C = x.shape[1]
+    k1 = torch.tensor([1.0, 2.0, 1.0], device=x.device, dtype=x.dtype) / 4
+    k = (k1[:, None] * k1[None, :]).expand(C, 1, 1, 3, 3)
+    return F.conv3d(F.pad(x, (1, 1, 1, 1, 0, 0), mode='replicate'), k, groups=C)
+
+
+def augment_condition(x, blur, noise, eps) -> torch.Tensor:
+    """Low-res videos `x` (B, C, T, H, W) as an upsampler sees them in training: example `i`
+    mixed with its binomial blur by `blur[i]` (in [0, 1]), plus `noise[i]` times the standard
+    normal draws `eps` (shaped like `x`), clamped to [-1, 1]."""
+    if x.ndim != 5 or eps.shape != x.shape:
+        raise ValueError(
+            f"augment_condition: expected videos (B, C, T, H, W) and eps of their shape, "
+            f"got {tuple(x.shape)} and {tuple(eps.shape)}"
+        )
+    b = blur.reshape(-1, 1, 1, 1, 1).to(x.dtype)
+    s = noise.reshape(-1, 1, 1, 1, 1).to(x.dtype)
+    return ((1 - b) * x + b * binomial_blur(x) + s * eps.to(x.dtype)).clamp(-1, 1)
 
 # %% ../nbs/07_losses.ipynb #5bd9e666
 def step_cost(spec) -> dict:

@@ -16,7 +16,7 @@ from .layers import autocast, resolve_precision, check_device, refresh_spectral_
 from .data import StageViews, seed_of, ordered_batches
 from .data import MovingSprites, ScrollingScene, ClipCache
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
-from .losses import check_weights, recon_loss
+from .losses import check_weights, recon_loss, augment_condition
 from .checkpoints import Checkpoints, run_state, restore, _check_resume
 from .monitor import RunLog, Board, Progress, Samples, HeldOut, _mean_over_ranks, _grad_norm
 from .monitor import plot_losses  # noqa: F401 (re-exported)
@@ -44,6 +44,8 @@ class TrainConfig:
     shift: bool = False  # time-shifted real pairs as fakes for the matching discriminator
     weights: dict | None = None  # loss weights (default: losses.DEFAULT_WEIGHTS)
     pretrain_steps: int = 0  # upsamplers: first steps of reconstruction alone (L1, no D update)
+    cond_blur: float = 0.0  # upsamplers: the most blur mixed into G's low-res input (0..1)
+    cond_noise: float = 0.0  # upsamplers: the largest noise std added to G's low-res input
     precision: str = 'auto'  # 'auto', 'fp32' or 'bf16' (see layers.autocast)
     length: int | None = None  # top-stage frames of the training clips (default: the pipeline's)
     log_every: int = 25
@@ -74,6 +76,10 @@ class TrainConfig:
                 f"eval_clips must be >= 2 (FVD fits a covariance), got {self.eval_clips}"
             )
         check_weights(self.weights)
+        if not 0 <= self.cond_blur <= 1:
+            raise ValueError(f"cond_blur must be within 0..1 (a blur mix), got {self.cond_blur}")
+        if not 0 <= self.cond_noise < float('inf'):
+            raise ValueError(f"cond_noise must be a finite std >= 0, got {self.cond_noise}")
         if not 0 <= self.pretrain_steps <= self.steps:
             raise ValueError(
                 f"pretrain_steps must be within 0..steps = {self.steps} (the reconstruction "
@@ -243,7 +249,7 @@ class Trainer:
         G, dev, rv = self.g_raw, self.device, real['video']
         B, T = rv.shape[0], rv.shape[2]
         k = min(self.d_raw.spatial.k, T)
-        noise, frames = [], []
+        noise, frames, cond = [], [], []
         for j in range(B):
             place = (micro * B + j) * self.world + self.rank
             g = torch.Generator(dev).manual_seed(seed_of(self.cfg.seed, self.step, phase, place, 1))
@@ -253,12 +259,28 @@ class Trainer:
             else:
                 noise.append(G.sample_latent(1, generator=g, device=dev))
             frames.append(torch.rand(1, T, generator=g, device=dev).argsort(1)[:, :k])
-        return {'noise': torch.cat(noise), 'frames': torch.cat(frames)}
+            if self.spec.is_upsampler and (self.cfg.cond_blur or self.cfg.cond_noise):
+                u = torch.rand(1, generator=g, device=dev)  # this example's strength
+                eps = torch.randn(inputs[j : j + 1].shape, generator=g, device=dev)
+                cond.append((u, eps))
+        draws = {'noise': torch.cat(noise), 'frames': torch.cat(frames)}
+        if cond:  # conditioning augmentation (the losses chapter): strengths and normal draws
+            draws['cond'] = tuple(torch.cat(d) for d in zip(*cond))
+        return draws
 
-    def _fake(self, real: dict, noise=None) -> dict:
-        "The generator's answer to a batch: `losses.fake_batch`, the path `step_cost` counts too."
+    def _fake(self, real: dict, noise=None, cond=None) -> dict:
+        """The generator's answer to a batch: `losses.fake_batch`, the path `step_cost` counts too.
+
+        With `cond` (strengths, normal draws), G sees its low-res input augmented
+        (`augment_condition`); the fake is still paired with the clean input."""
         y = batch_labels(real) if getattr(self.g_raw, 'num_classes', 0) else None
-        return fake_batch(self.G, self.spec, real, y, noise)
+        if cond is None:
+            return fake_batch(self.G, self.spec, real, y, noise)
+        key = 'low' if real.get('context') is None else 'context'
+        u, eps = cond
+        seen = augment_condition(real[key], u * self.cfg.cond_blur, u * self.cfg.cond_noise, eps)
+        fake = fake_batch(self.G, self.spec, {**real, key: seen}, y, noise)
+        return {**fake, 'low': real['low']}
 
     def _iterate(self, on: bool):
         """Spectral norm's power iteration on (training) or off (the vectors kept).
@@ -280,7 +302,7 @@ class Trainer:
             draws = self._draws(real, phase, m)
             with self._sync(self.D, m == n - 1), self._autocast():
                 with torch.no_grad():
-                    fake = self._fake(real, draws['noise'])
+                    fake = self._fake(real, draws['noise'], draws.get('cond'))
                 ld, parts = d_loss(
                     self.D, real, fake, c.weights, c.mismatch, c.shift, draws['frames']
                 )
@@ -303,7 +325,7 @@ class Trainer:
                 self._iterate(m == 0)
                 draws = self._draws(real, 0, m)
                 with self._sync(self.G, m == n - 1), self._autocast():
-                    fake = self._fake(real, draws['noise'])
+                    fake = self._fake(real, draws['noise'], draws.get('cond'))
                     if recon:
                         lg, parts = recon_loss(fake, real)
                     else:
@@ -495,6 +517,11 @@ def _check_stage(cfg: TrainConfig, spec):
         raise ValueError(
             "pretrain_steps: stage 1 has no reconstruction phase (its samples have no real "
             "counterpart); it is for upsampling stages"
+        )
+    if (cfg.cond_blur or cfg.cond_noise) and not spec.is_upsampler:
+        raise ValueError(
+            "cond_blur/cond_noise: stage 1 has no low-res input to augment; they are for "
+            "upsampling stages"
         )
 
 

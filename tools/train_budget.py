@@ -174,6 +174,8 @@ def train(a):
         lr_d=a.lr_d,
         weights=json.loads(a.weights) if a.weights else None,
         pretrain_steps=min(a.pretrain_steps, 10**9),
+        cond_blur=a.cond_blur,
+        cond_noise=a.cond_noise,
     )
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
@@ -251,6 +253,8 @@ def main(argv=None):
     t.add_argument('--pretrain-minutes', type=float, help='or: reconstruction for this long')
     t.add_argument('--lr-pretrain', type=float, help="G's lr then (default: --lr-g)")
     t.add_argument('--held-out', type=int, default=0, help='clips measured at every snapshot')
+    t.add_argument('--cond-blur', type=float, default=0.0, help="upsamplers: G's input's blur")
+    t.add_argument('--cond-noise', type=float, default=0.0, help="upsamplers: its noise std")
     a = p.parse_args(argv)
     if a.cmd == 'train' and a.pretrain_minutes is not None:
         a.pretrain_steps = 10**9  # until the minutes are up (`train` ends the phase then)
