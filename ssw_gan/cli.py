@@ -199,6 +199,7 @@ _COUNTS += ['sample_every', 'ckpt_every', 'keep', 'eval_clips', 'threads']
 _NUMBER_CHECKS = {key: _positive_int for key in _COUNTS}
 _NUMBER_CHECKS |= {key: _nonnegative_int for key in ('ema_start', 'num_workers', 'eval_every')}
 _NUMBER_CHECKS |= {'lr_g': _positive_float, 'lr_d': _positive_float, 'ema_decay': _fraction}
+_NUMBER_CHECKS |= {'lr_pretrain': _positive_float}  # a file's only (None: lr_g's)
 
 
 def _config_types() -> dict:
@@ -599,16 +600,20 @@ def _duration(seconds: float) -> str:
 
 def _train_epilog() -> str:
     "Typical durations of the tiny preset's default runs on one CPU core, for `train --help`."
-    steps = TRAINING['tiny']['steps']
-    each = [
-        f"stage {k}, {n} steps at {CPU_SECONDS_PER_STEP[k]} s/step: about "
-        f"{_duration(n * CPU_SECONDS_PER_STEP[k])}"
-        for k, n in enumerate(steps, 1)
-    ]
+    each = []
+    for k in CPU_SECONDS_PER_STEP:
+        r = recommended_training('tiny', k)
+        pace = CPU_SECONDS_PER_STEP[k] * r['batch_size'] / 8  # measured at batch 8
+        n = r['steps']
+        each.append(
+            f"stage {k}, {n} steps at batch {r['batch_size']}, {pace:g} s/step: at most about "
+            f"{_duration(n * pace)}"
+        )
     return (
         "Typical durations of the tiny preset's default runs on a laptop-class CPU core "
-        "(--threads 1, batch 8, fp32; measured on one x86-64 core of the development machine): "
-        f"{'; '.join(each)}. A run prints its own "
+        "(--threads 1, fp32; measured at batch 8 on one x86-64 core of the development machine, "
+        "in proportion at other batch sizes; reconstruction steps, which run no discriminator, "
+        f"take less): {'; '.join(each)}. A run prints its own "
         "s/step and the time left after 10 steps. The paper preset needs a GPU."
     )
 
@@ -616,8 +621,10 @@ def _train_epilog() -> str:
 def _train_options() -> list:
     "The `train` command's options: (flag, keyword arguments of `add_argument`), one a row."
     c, num = TrainConfig(), _NUMBER_CHECKS
-    steps = '; '.join(f"{p}: {', '.join(map(str, r['steps']))}" for p, r in TRAINING.items())
-    batches = ', '.join(f"{p}: {r['batch_size']}" for p, r in TRAINING.items())
+    def per_stage(key):  # "tiny: 2750, 650, 750; paper: ..."
+        return '; '.join(f"{p}: {', '.join(str(s[key]) for s in r)}" for p, r in TRAINING.items())
+
+    steps, batches = per_stage('steps'), per_stage('batch_size')
     return [
         (
             '--stage',
@@ -675,7 +682,8 @@ def _train_options() -> list:
             '--batch-size',
             dict(
                 type=num['batch_size'],
-                help=f"clips per process and micro-batch (default: the preset's, {batches})",
+                help=f"clips per process and micro-batch (default: the preset's, stage by stage: "
+                f"{batches})",
             ),
         ),
         (
@@ -868,7 +876,9 @@ def _train_command(sub) -> argparse.ArgumentParser:
         help='train one stage of a pipeline',
         description='Train stage N of a preset pipeline on a dataset. Stages are independent: run '
         'one job per stage, at the same time if you like, each with its own --out. Under torchrun '
-        'it trains with DDP.',
+        'it trains with DDP. A preset trains with its recommended recipe (steps, batch size and, '
+        'for the upsamplers, a reconstruction phase first: pretrain_steps, lr_pretrain, weights) '
+        'wherever a typed flag or the --config file does not set a field.',
         epilog=_train_epilog(),
     )
     for flag, options in _train_options():
@@ -891,8 +901,9 @@ def _typed(parser: argparse.ArgumentParser, argv: list) -> set:
 
 
 def resolve_train(a) -> tuple:
-    """(pipeline, stage, data, out, device, threads, TrainConfig) of a `train` command: typed flags,
-    then the --config file, then the defaults (steps and batch size: the preset's recommended)."""
+    """(pipeline, stage, data, out, device, threads, TrainConfig) of a `train` command: each
+    TrainConfig field from a typed flag, else the --config file, else the preset's recommendation
+    (`recommended_training`), else the flag's default or TrainConfig's."""
     file = load_config(a.config) if a.config else {}
     typed = getattr(a, 'typed', set(vars(a)))  # without `main`: every flag counts as typed
 
@@ -909,13 +920,18 @@ def resolve_train(a) -> tuple:
     recipe = recommended_training(p, stage) if isinstance(p, str) else {}
     fields = {}
     for f in dataclasses.fields(TrainConfig):
-        if hasattr(a, f.name):
-            fields[f.name] = pick(f.name)
-        elif f.name in file:  # settings with no flag (betas, weights)
+        flag = getattr(a, f.name, None)  # None: no such flag, or not given
+        if f.name in typed and flag is not None:
+            fields[f.name] = flag
+        elif f.name in file:  # settings with no flag too (betas, weights)
             fields[f.name] = file[f.name]
-    for key in ('steps', 'batch_size'):  # no flag, no file: the recipe's
-        if fields.get(key) is None:
-            fields[key] = recipe.get(key, getattr(TrainConfig, key))
+        elif f.name in recipe:  # an argparse default never overrides the recipe
+            fields[f.name] = recipe[f.name]
+        elif flag is not None:
+            fields[f.name] = flag
+    if 'pretrain_steps' in recipe and 'pretrain_steps' not in file:  # the recipe's phase ...
+        # ... within a shorter run: which phase a step is in does not depend on --steps
+        fields['pretrain_steps'] = min(fields['pretrain_steps'], fields['steps'])
     fields['mismatch'] = not a.no_mismatch if 'no_mismatch' in typed else file.get('mismatch', True)
     if 'betas' in fields:
         fields['betas'] = tuple(fields['betas'])

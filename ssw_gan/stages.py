@@ -197,18 +197,32 @@ def get_preset(name: str) -> PipelineSpec:
     return presets[name]
 
 # %% ../nbs/01_stages.ipynb #b2c3d4e5
-# generator updates per stage (stage 1 first) and the batch size; see the prose above
+def _recon(steps: int) -> dict:
+    "An upsampler's reconstruction phase: `steps` steps of L1 alone at lr 1e-3, then GAN terms."
+    return dict(pretrain_steps=steps, lr_pretrain=1e-3, weights={'recon': 1.0, 'gan': 0.1})
+
+
+# each preset's recommended TrainConfig fields, stage by stage (stage 1 first); see the prose above
 TRAINING = {
-    'tiny': {'steps': (2750, 1000, 600), 'batch_size': 8},
-    'paper': {'steps': (20_000, 10_000, 10_000), 'batch_size': 16},
+    'tiny': (
+        {'steps': 2750, 'batch_size': 8},
+        {'steps': 650, 'batch_size': 16, **_recon(500)},
+        {'steps': 750, 'batch_size': 8, **_recon(600)},
+    ),
+    'paper': (
+        {'steps': 20_000, 'batch_size': 16},
+        {'steps': 10_000, 'batch_size': 16, **_recon(2_000)},
+        {'steps': 10_000, 'batch_size': 16, **_recon(2_000)},
+    ),
 }
 
 
 def recommended_training(name: str, stage: int) -> dict:
-    "The steps and batch size stage `stage` of preset `name` trains with by default."
+    "The `TrainConfig` fields stage `stage` of preset `name` trains with by default (a copy)."
+    import copy
+
     get_preset(name).stage(stage)  # an error naming the presets, or the stages there are
-    recipe = TRAINING[name]
-    return {'steps': recipe['steps'][stage - 1], 'batch_size': recipe['batch_size']}
+    return copy.deepcopy(TRAINING[name][stage - 1])
 
 # %% ../nbs/01_stages.ipynb #d4b6ded3
 def save_checkpoint(path, spec: StageSpec, **state) -> None:

@@ -24,9 +24,13 @@ from .monitor import plot_losses  # noqa: F401 (re-exported)
 _all_ = ['plot_losses']  # moved to the monitoring chapter; still importable from here
 
 # %% auto #0
-__all__ = ['TrainConfig', 'Trainer', 'setup_distributed', 'make_dataset', 'plot_losses']
+__all__ = ['RECON_BETAS', 'TrainConfig', 'Trainer', 'setup_distributed', 'make_dataset', 'plot_losses']
 
 # %% ../nbs/09_train.ipynb #5ce75c44
+# G's Adam betas in an upsampler's reconstruction phase (`Trainer._phase_optimiser`)
+RECON_BETAS = (0.9, 0.999)
+
+
 @dataclass
 class TrainConfig:
     "How a stage trains (what it is lives in its StageSpec)."
@@ -44,6 +48,7 @@ class TrainConfig:
     shift: bool = False  # time-shifted real pairs as fakes for the matching discriminator
     weights: dict | None = None  # loss weights (default: losses.DEFAULT_WEIGHTS)
     pretrain_steps: int = 0  # upsamplers: first steps of reconstruction alone (L1, no D update)
+    lr_pretrain: float | None = None  # G's lr in the reconstruction phase (None: lr_g)
     cond_blur: float = 0.0  # upsamplers: the most blur mixed into G's low-res input (0..1)
     cond_noise: float = 0.0  # upsamplers: the largest noise std added to G's low-res input
     precision: str = 'auto'  # 'auto', 'fp32' or 'bf16' (see layers.autocast)
@@ -80,6 +85,11 @@ class TrainConfig:
             raise ValueError(f"cond_blur must be within 0..1 (a blur mix), got {self.cond_blur}")
         if not 0 <= self.cond_noise < float('inf'):
             raise ValueError(f"cond_noise must be a finite std >= 0, got {self.cond_noise}")
+        lr = self.lr_pretrain
+        if lr is not None and not (isinstance(lr, (int, float)) and 0 < lr < float('inf')):
+            raise ValueError(
+                f"lr_pretrain must be a finite learning rate > 0, or None (lr_g's), got {lr!r}"
+            )
         if not 0 <= self.pretrain_steps <= self.steps:
             raise ValueError(
                 f"pretrain_steps must be within 0..steps = {self.steps} (the reconstruction "
@@ -177,6 +187,7 @@ class Trainer:
             batches = [[batches]]
         self.G.train()
         self.D.train()
+        self._phase_optimiser()
         if self.step < self.cfg.pretrain_steps:
             reals = [self._real(b) for b in batches[-1]]
             dparts = {'loss': torch.zeros((), device=self.device)}
@@ -197,6 +208,22 @@ class Trainer:
             **{f'd_{k}': v for k, v in dparts.items()},
             **{f'g_{k}': v for k, v in gparts.items()},
         }
+
+    def _phase_optimiser(self):
+        """G's Adam set for the phase of the step about to run.
+
+        Reconstruction (the first `pretrain_steps` steps): `lr_pretrain` (None: `lr_g`) and betas
+        (0.9, 0.999), Adam's usual for an L1 regression; adversarial: `lr_g` and `betas`. Set at
+        every step from the step alone, so a run resumed in either phase (its optimiser state
+        holds the lr and betas it was saved with) trains as one that never stopped; without a
+        reconstruction phase they are the values the optimiser was built with."""
+        c = self.cfg
+        if self.step < c.pretrain_steps:
+            lr, betas = c.lr_g if c.lr_pretrain is None else c.lr_pretrain, RECON_BETAS
+        else:
+            lr, betas = c.lr_g, tuple(c.betas)
+        for group in self.opt_g.param_groups:
+            group['lr'], group['betas'] = lr, betas
 
     def _every_n(self, rec: dict, total: int, t0: float, bar: Progress):
         "What runs at its interval after a step: log, evaluation, samples, checkpoint."

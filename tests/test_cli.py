@@ -174,19 +174,41 @@ def test_gitignore_covers_what_demo_and_sample_write():
     )
 
 
-def test_train_defaults_to_the_recipe_of_the_shipped_pipeline():
-    """`train` without --steps or --batch-size: the preset's recommended, which for tiny are the
-    steps and batch size of tools/train_pretrained.sh, the recipe of the shipped pipeline."""
-    import re
+def test_train_defaults_to_the_recipe_of_the_shipped_pipeline(tmp_path, monkeypatch):
+    """tools/train_pretrained.sh, the recipe of the shipped tiny pipeline, and the tiny preset's
+    recommendation agree: each stage's command resolves to every recommended field (steps, batch
+    size, the upsamplers' reconstruction phase), and so does `train --stage K` with nothing else
+    typed; stage 1 gets its edge padding from the --config file the script writes."""
+    import re, shlex
     from ssw_gan.cli import _parser, _typed, resolve_train
+    from ssw_gan.stages import get_preset, recommended_training
 
     script = (ROOT / 'tools' / 'train_pretrained.sh').read_text()
-    recipe = re.findall(r'--stage (\d) --preset tiny .*?--steps (\d+) --batch-size (\d+)', script)
-    assert len(recipe) == 3, recipe
-    parser = _parser()
-    for stage, steps, batch in recipe:
-        argv = ['--stage', stage]
+    # the script's Python writes stage 1's --config file: run it, into tmp_path
+    py = re.search(r"^python - \S+ <<'PY'\n(.*?)^PY$", script, re.M | re.S).group(1)
+    monkeypatch.setattr(sys, 'argv', ['-', str(tmp_path / 'tiny-stage1.json')])
+    exec(py, {'__name__': '__main__'})
+    commands = re.findall(r'^ssw-gan train (.*?)(?: &)?$', script, re.M)
+    assert len(commands) == 3, commands
+    parser, tiny = _parser(), get_preset('tiny')
+
+    def resolve(argv):
         a = parser.parse_args(['train', *argv])
         a.typed = _typed(parser.commands['train'], argv)
-        cfg = resolve_train(a)[-1]
-        assert (cfg.steps, cfg.batch_size) == (int(steps), int(batch)), stage
+        return resolve_train(a)
+
+    for k, command in enumerate(commands, 1):
+        argv = shlex.split(command.replace('$runs', str(tmp_path)))
+        pipe, stage, data, _, _, _, cfg = resolve(argv)
+        assert (stage, data) == (k, 'sprites')
+        recipe = recommended_training('tiny', k)
+        assert {key: getattr(cfg, key) for key in recipe} == recipe, command
+        # `ssw-gan train --stage K`: the same recipe, from the preset alone
+        default = resolve(['--stage', str(k)])[-1]
+        assert {key: getattr(default, key) for key in recipe} == recipe, k
+        # the upsamplers start with a reconstruction phase, within their run
+        assert (0 < recipe.get('pretrain_steps', 0) < recipe['steps']) == (k > 1), recipe
+        # the pipeline is the tiny preset's; stage 1's run with edge padding in space
+        assert pipe.stages[1:] == tiny.stages[1:] and pipe.name == 'tiny'
+        edge = {'pad': 'replicate'} if k == 1 else {}
+        assert pipe.stage(1).model == {**tiny.stage(1).model, **edge}

@@ -36,3 +36,28 @@ def test_init_refuses_another_stage(tmp_path):
     tr = trainer(tmp_path, 3)
     with pytest.raises(SpecMismatch, match='another stage spec'):
         train_budget.init_generator(tr, SHIPPED / 'stage2.pt')
+
+
+def test_pretrain_minutes_end_the_reconstruction_phase_and_the_trainer_switches_adam(
+    tmp_path, monkeypatch
+):
+    """`--pretrain-minutes`: reconstruction (G's Adam at --lr-pretrain, betas (0.9, 0.999)) until
+    the minutes are up, then adversarial at --lr-g with the config's betas; the switch is the
+    Trainer's. A fake clock moves a minute per chunk: the phase ends after the second step."""
+    clock, seen = [0.0], []
+
+    def snapshot(tr):  # after each chunk: what the chunk's last step ran with
+        g = tr.opt_g.param_groups[0]
+        seen.append((tr.step, tr.cfg.pretrain_steps, g['lr'], tuple(g['betas'])))
+        clock[0] += 60.0
+
+    monkeypatch.setattr(train_budget, 'time', type('Clock', (), {'time': lambda: clock[0]}))
+    monkeypatch.setattr(train_budget, 'snapshot', snapshot)
+    argv = ['train', '--stage', '2', '--out', str(tmp_path), '--steps', '3', '--batch-size', '2']
+    argv += ['--snap-every', '1', '--num-workers', '0', '--threads', '1']
+    train_budget.main(argv + ['--pretrain-minutes', '1.5', '--lr-pretrain', '1e-3'])
+    assert seen == [
+        (1, 10**9, 1e-3, (0.9, 0.999)),
+        (2, 10**9, 1e-3, (0.9, 0.999)),
+        (3, 2, 1e-4, (0.0, 0.999)),
+    ]

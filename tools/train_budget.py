@@ -174,6 +174,7 @@ def train(a):
         lr_d=a.lr_d,
         weights=json.loads(a.weights) if a.weights else None,
         pretrain_steps=min(a.pretrain_steps, 10**9),
+        lr_pretrain=a.lr_pretrain,
         cond_blur=a.cond_blur,
         cond_noise=a.cond_noise,
     )
@@ -196,8 +197,7 @@ def train(a):
             if tr.step < tr.cfg.pretrain_steps:  # the phase's time is up
                 tr.cfg.pretrain_steps = tr.step
                 print(f'stage {a.stage} {a.out}: reconstruction ends at step {tr.step}', flush=True)
-        pre = tr.step < tr.cfg.pretrain_steps
-        _phase_optimiser(tr, a, pre)
+        pre = tr.step < tr.cfg.pretrain_steps  # the Trainer sets G's Adam for the phase
         # a chunk ends at the phase's end too
         end = min(tr.step + a.snap_every, a.steps, tr.cfg.pretrain_steps if pre else a.steps)
         tr.fit(end)
@@ -206,14 +206,6 @@ def train(a):
         rate = tr.step / (time.time() - t0)
         got = f' {json.dumps(measure(tr.G_ema, held))}' if held is not None else ''
         print(f'stage {a.stage} {a.out}: step {tr.step}, {rate:.1f} steps/s{got}', flush=True)
-
-
-def _phase_optimiser(tr: Trainer, a, pretrain: bool):
-    "G's learning rate and betas for the phase: reconstruction (`--lr-pretrain`) or adversarial."
-    lr = (a.lr_pretrain or a.lr_g) if pretrain else a.lr_g
-    betas = (0.9, 0.999) if pretrain else tr.cfg.betas
-    for group in tr.opt_g.param_groups:
-        group['lr'], group['betas'] = lr, betas
 
 
 def main(argv=None):
