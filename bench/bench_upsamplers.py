@@ -137,7 +137,7 @@ def compare(outs: dict, real, floor_real, fvd, time_factor: int) -> dict:
     return res
 
 
-def run(sources, n: int = 64, use_fvd: bool = True, device='cpu') -> dict:
+def run(sources, n: int = 64, use_fvd: bool = True, device='cpu', chain_only=False) -> dict:
     t0 = time.time()
     ups, pipe, names = load_upsamplers(sources, device)
     fvd = FVD(device=device) if use_fvd else None
@@ -146,7 +146,7 @@ def run(sources, n: int = 64, use_fvd: bool = True, device='cpu') -> dict:
     res = {'sources': names, 'n': n, 'stages': {}}
     if fvd is not None:
         res['protocol'] = f'{FVD.protocol(n, FVD_FRAMES)} paired, at each stage'
-    for k, up in ups.items():
+    for k, up in {} if chain_only else ups.items():
         low, real = pyr[k - 2], pyr[k - 1]
         outs = {
             'learned': [learned(up, low, k, s) for s in NOISE_SEEDS],
@@ -199,6 +199,7 @@ def main(argv=None):
     p.add_argument('--threads', type=int, help='CPU threads for torch')
     p.add_argument('--no-fvd', action='store_true', help='L1, sharpness and noise only')
     p.add_argument('--device', default='cpu')
+    p.add_argument('--chain-only', action='store_true', help='the chain alone, not each stage')
     a = p.parse_args(argv)
     if a.n < 2:
         p.error(f'--n must be >= 2 (FVD fits a covariance), got {a.n}')
@@ -207,7 +208,7 @@ def main(argv=None):
     use_fvd = not a.no_fvd and weights_available()
     if not a.no_fvd and not use_fvd:
         print('bench_upsamplers: no I3D weights here; FVD left out')
-    res = run(a.sources, a.n, use_fvd, a.device)
+    res = run(a.sources, a.n, use_fvd, a.device, a.chain_only)
     print(table(res))
     print(f"({res['n']} held-out clips, {res['seconds']} s)")
     if a.json:

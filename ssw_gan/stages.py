@@ -206,8 +206,9 @@ def _recon(steps: int) -> dict:
 TRAINING = {
     'tiny': (
         {'steps': 2750, 'batch_size': 8},
-        {'steps': 650, 'batch_size': 16, **_recon(500)},
-        {'steps': 750, 'batch_size': 8, **_recon(600)},
+        # ema_start = steps: the EMA copies G (an average over 0.999 would lag a short run)
+        {'steps': 650, 'batch_size': 16, 'ema_start': 650, **_recon(500)},
+        {'steps': 750, 'batch_size': 8, 'ema_start': 750, **_recon(600)},
     ),
     'paper': (
         {'steps': 20_000, 'batch_size': 16},

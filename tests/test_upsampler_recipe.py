@@ -28,11 +28,12 @@ def woken(spec, seed=0) -> Upsampler:
     return up
 
 
-def test_shipped_stage2_output_is_bit_identical_to_before_the_change():
+def test_old_design_stage2_output_is_bit_identical_to_before_the_change():
     # tests/data/shipped_stage2_output.pt: the shipped stage 2's output on fixed input and noise,
-    # saved by the code of main at 1cde413, before the new design existed (fp32, one thread)
+    # saved by the code of main at 1cde413, before the new design existed (fp32, one thread);
+    # tests/data/old_design_tiny_stage2.pt: that stage 2, shipped until the recipe's replaced it
     torch.set_num_threads(1)
-    ck = load_checkpoint(ROOT / 'ssw_gan' / 'weights' / 'tiny' / 'stage2.pt')
+    ck = load_checkpoint(ROOT / 'tests' / 'data' / 'old_design_tiny_stage2.pt')
     up = Upsampler(StageSpec.from_dict(ck['spec'])).eval()
     up.load_state_dict(ck['G_ema'])
     assert (up.noise_mode, up.out_mode) == ('input', 'gain')

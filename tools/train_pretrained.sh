@@ -22,7 +22,7 @@ open(sys.argv[1], 'w').write(json.dumps({'pipeline': spec}, indent=1))
 PY
 ssw-gan train --stage 1 --config "$runs/tiny-stage1.json" --data sprites --out "$runs/tiny-stage1" --steps 2750 --batch-size 8 --length 64 --ema-start 500 --sample-every 500 --ckpt-every 250 --threads 1 &
 s1=$!
-ssw-gan train --stage 2 --preset tiny --data sprites --out "$runs/tiny-stage2" --steps 650 --batch-size 16 --shift --ema-start 200 --sample-every 250 --ckpt-every 100 --threads 1
-ssw-gan train --stage 3 --preset tiny --data sprites --out "$runs/tiny-stage3" --steps 750 --batch-size 8 --shift --ema-start 200 --sample-every 250 --ckpt-every 50 --threads 1
+ssw-gan train --stage 2 --preset tiny --data sprites --out "$runs/tiny-stage2" --steps 650 --batch-size 16 --shift --sample-every 250 --ckpt-every 100 --threads 1
+ssw-gan train --stage 3 --preset tiny --data sprites --out "$runs/tiny-stage3" --steps 750 --batch-size 8 --shift --sample-every 250 --ckpt-every 50 --threads 1
 wait $s1
 python tools/bundle_pretrained.py tiny "$runs/tiny-stage1" "$runs/tiny-stage2" "$runs/tiny-stage3"
