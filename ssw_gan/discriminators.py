@@ -112,20 +112,27 @@ class _VideoTrunk(nn.Module):
 
 
 class TemporalD(nn.Module):
-    """DVD-GAN temporal discriminator: the whole clip, 2x2 average-pooled,
-    judged by 3D then 2D residual blocks."""
+    """DVD-GAN temporal discriminator: the whole clip, average-pooled in space (2x2, or the
+    spec's `temporal_pool`), judged by 3D then 2D residual blocks."""
 
     def __init__(self, spec: StageSpec):
         super().__init__()
         self.spec = spec
-        size = min(spec.height, spec.width) // 2  # after the 2x2 average pooling
+        # specs saved before 'temporal_pool' pool 2x2, as DVD-GAN
+        self.pool = p = spec.model.get('temporal_pool', 2)
+        if not (isinstance(p, int) and p >= 1 and spec.height % p == 0 and spec.width % p == 0):
+            raise ValueError(
+                f"TemporalD: temporal_pool must be a whole number >= 1 that divides the frame "
+                f"({spec.height}x{spec.width}), got {p!r}"
+            )
+        size = min(spec.height, spec.width) // p  # after the pooling
         self.trunk = _VideoTrunk(spec.channels, list(spec.model['d_ch']), size)
         self.head = _Head(self.trunk.out_ch, spec.model.get('num_classes', 0))
 
     def forward(self, x, y=None) -> torch.Tensor:
-        s = self.spec
+        s, p = self.spec, self.pool
         _check(x, s.channels, None, s.height, s.width, 'TemporalD')
-        return self.head(self.trunk(F.avg_pool3d(x, (1, 2, 2))), y)
+        return self.head(self.trunk(F.avg_pool3d(x, (1, p, p)) if p > 1 else x), y)
 
 # %% ../nbs/06_discriminators.ipynb #4e09b60a
 MATCH_RES = ('low', 'high')

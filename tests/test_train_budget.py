@@ -46,7 +46,7 @@ def test_pretrain_minutes_end_the_reconstruction_phase_and_the_trainer_switches_
     Trainer's. A fake clock moves a minute per chunk: the phase ends after the second step."""
     clock, seen = [0.0], []
 
-    def snapshot(tr):  # after each chunk: what the chunk's last step ran with
+    def snapshot(tr, raw=False):  # after each chunk: what the chunk's last step ran with
         g = tr.opt_g.param_groups[0]
         seen.append((tr.step, tr.cfg.pretrain_steps, g['lr'], tuple(g['betas'])))
         clock[0] += 60.0
@@ -61,3 +61,17 @@ def test_pretrain_minutes_end_the_reconstruction_phase_and_the_trainer_switches_
         (2, 10**9, 1e-3, (0.9, 0.999)),
         (3, 2, 1e-4, (0.0, 0.999)),
     ]
+
+
+def test_raw_snapshots_hold_the_raw_generator_beside_its_ema(tmp_path):
+    """`--raw`: RUN/raw/snaps/ holds the raw G in the EMA's place, so that the tools that measure
+    snapshots measure it too; with the EMA averaging from step 0, the two differ."""
+    argv = ['train', '--stage', '1', '--out', str(tmp_path), '--steps', '2', '--batch-size', '2']
+    argv += ['--snap-every', '2', '--num-workers', '0', '--threads', '1', '--ema-start', '0']
+    train_budget.main(argv + ['--raw', '--ema-decay', '0.9'])
+    ema = torch.load(tmp_path / 'snaps' / 'step0000002.pt', weights_only=True)
+    raw = torch.load(tmp_path / 'raw' / 'snaps' / 'step0000002.pt', weights_only=True)
+    assert (raw['stage'], raw['step'], raw['spec']) == (1, 2, ema['spec'])
+    assert ema['config']['ema_decay'] == 0.9
+    diff = [k for k in ema['G_ema'] if not torch.equal(ema['G_ema'][k], raw['G_ema'][k])]
+    assert any('weight' in k for k in diff), diff  # the weights, not only statistics

@@ -12,7 +12,9 @@ rendering a 64-frame clip costs about 50 ms of one core, too slow to feed a GPU 
 `train` trains one stage on that pool (or on `--data`, as `ssw-gan train` does) until the budget
 (`--minutes`, `--steps`) is spent, and every `--snap-every`
 steps writes a small snapshot (specs and EMA generator only) to RUN/snaps/, so the best step
-can be chosen afterwards by a measurement (GAN quality is not monotonic in steps).
+can be chosen afterwards by a measurement (GAN quality is not monotonic in steps); with `--raw`,
+RUN/raw/snaps/ holds the raw generator's beside them (its EMA's lag measured by the same tools;
+`--ema-decay` sets the average).
 `--model` overrides the upsamplers' model settings (every upsampling stage, so the pipeline
 spec stays one spec); `--weights` sets the loss weights (e.g. '{"recon": 1}'), and `--init`
 starts the generator from a trained stage's EMA weights (a run folder or .pt of the same spec),
@@ -90,17 +92,15 @@ def pipeline_with(model: dict, stage1: dict | None = None) -> PipelineSpec:
     return replace(p, stages=tuple(stages))
 
 
-def snapshot(tr: Trainer):
-    "RUN/snaps/stepNNNNNNN.pt: what `Pipeline.load` needs, nothing to resume from."
-    save_checkpoint(
-        tr.out / 'snaps' / f'step{tr.step:07d}.pt',
-        tr.spec,
-        pipeline=tr.pipeline.to_dict(),
-        stage=tr.k,
-        step=tr.step,
-        config=tr.cfg.to_dict(),
-        G_ema=tr.G_ema.state_dict(),
-    )
+def snapshot(tr: Trainer, raw: bool = False):
+    """RUN/snaps/stepNNNNNNN.pt: what `Pipeline.load` needs, nothing to resume from; with `raw`,
+    also RUN/raw/snaps/stepNNNNNNN.pt, the same with the raw generator (not its EMA) in the EMA's
+    place, so that both can be measured by the same tools."""
+    kw = dict(pipeline=tr.pipeline.to_dict(), stage=tr.k, step=tr.step, config=tr.cfg.to_dict())
+    name = f'step{tr.step:07d}.pt'
+    save_checkpoint(tr.out / 'snaps' / name, tr.spec, **kw, G_ema=tr.G_ema.state_dict())
+    if raw:
+        save_checkpoint(tr.out / 'raw' / 'snaps' / name, tr.spec, **kw, G_ema=tr.g_raw.state_dict())
 
 
 def init_generator(tr: Trainer, source):
@@ -163,6 +163,7 @@ def train(a):
         batch_size=a.batch_size,
         d_steps=a.d_steps,
         ema_start=a.ema_start,
+        ema_decay=a.ema_decay,
         shift=a.shift,
         length=frames,
         sample_every=10**9,
@@ -201,7 +202,7 @@ def train(a):
         # a chunk ends at the phase's end too
         end = min(tr.step + a.snap_every, a.steps, tr.cfg.pretrain_steps if pre else a.steps)
         tr.fit(end)
-        snapshot(tr)
+        snapshot(tr, a.raw)
         chunk = time.time() - start
         rate = tr.step / (time.time() - t0)
         got = f' {json.dumps(measure(tr.G_ema, held))}' if held is not None else ''
@@ -232,6 +233,8 @@ def main(argv=None):
     t.add_argument('--stage1-model', default='{}', help="JSON: stage 1's model settings")
     t.add_argument('--d-steps', type=int, default=1, help='D updates per G update')
     t.add_argument('--snap-every', type=int, default=250)
+    t.add_argument('--raw', action='store_true', help="snapshots of the raw G too (RUN/raw)")
+    t.add_argument('--ema-decay', type=float, default=0.999)
     t.add_argument('--ema-start', type=int, default=500)
     t.add_argument('--shift', action='store_true')
     t.add_argument('--num-workers', type=int, default=2)
