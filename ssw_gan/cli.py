@@ -621,7 +621,8 @@ def _train_epilog() -> str:
 def _train_options() -> list:
     "The `train` command's options: (flag, keyword arguments of `add_argument`), one a row."
     c, num = TrainConfig(), _NUMBER_CHECKS
-    def per_stage(key):  # "tiny: 2750, 650, 750; paper: ..."
+
+    def per_stage(key):  # "tiny: 10000, 500, 600; paper: ..."
         return '; '.join(f"{p}: {', '.join(str(s[key]) for s in r)}" for p, r in TRAINING.items())
 
     steps, batches = per_stage('steps'), per_stage('batch_size')

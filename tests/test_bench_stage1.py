@@ -80,7 +80,7 @@ def test_default_is_the_shipped_stage_1_and_bad_paths_say_so(tmp_path):
 
 @pytest.mark.skipif(not weights_available(), reason='FVD needs the I3D weights')
 def test_fvd_of_samples_and_real_stage_1_clips_in_one_run(tmp_path):
-    res = bs.run(None, n=2, measure_n=4, cache=tmp_path)
+    res = bs.run(None, n=2, measure_n=4, cache=tmp_path, in_pipeline=True)
     for key in ('floor', 'real_stage1'):
         assert res[key] > 0
     c = res['candidates']['shipped']
@@ -89,3 +89,19 @@ def test_fvd_of_samples_and_real_stage_1_clips_in_one_run(tmp_path):
     )
     assert res['protocol'] == 'fvd2_16f' and res['real']['fvd'] == res['real_stage1']
     assert len(list(tmp_path.glob('sprites*_fvd2_16f.pt'))) == 2  # the real sets, kept
+    assert c['pipeline_fvd'] > 0 and c['pipeline_fvd'] != c['fvd']
+
+
+def test_a_candidate_in_the_pipeline_is_its_stage_1_under_the_pipelines_upsamplers():
+    pipe = Pipeline.pretrained()
+    same = bs.with_stage1(pipe, pipe.generators[0])
+    a, b = pipe.generate(2, seed=3), same.generate(2, seed=3)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    shipped = pipe.generators[0]
+    other = Stage1Generator(replace(shipped.spec, model={**shipped.spec.model, 'pad': 'zeros'}))
+    other.load_state_dict(shipped.state_dict())
+    mixed = bs.with_stage1(pipe, other)
+    assert mixed.spec.stage(1) == other.spec and mixed.generators[1:] == pipe.generators[1:]
+    out = mixed.generate(2, seed=3)
+    assert torch.equal(out[0], other(other.sample_latent(2, torch.Generator().manual_seed(3))))
+    assert not torch.equal(out[-1], a[-1])  # another stage 1 under the same upsamplers
