@@ -49,7 +49,7 @@ def test_make_readme_rewrites_site_links_to_repository_links():
 
 
 def test_readme_results_match_the_files_that_hold_them():
-    "The README's table of the shipped pipelines' FVD against their floors, from the JSON files."
+    "The README's tables of the shipped pipelines' FVD against their floors and of the upsamplers."
     readme = (ROOT / 'README.md').read_text()
     data = ROOT / 'nbs' / 'tutorials' / 'data'
     for name, stem in (('tiny', 'quality_tiny'), ('street', 'quality_street')):
@@ -59,6 +59,11 @@ def test_readme_results_match_the_files_that_hold_them():
         said = int(row.group(1)), int(row.group(2))
         assert said == (round(fvd['pipeline']), round(fvd['floor'])), (name, said, fvd)
         assert said[0] > said[1]
+    # the shipped tiny upsamplers' paired FVD over fixed upsampling's (bench/bench_upsamplers.py)
+    ups = json.loads((data / 'upsampler_recipe.json').read_text())['shipped']
+    ratios = [ups['stages']['2']['ratio_fvd'], ups['stages']['3']['ratio_fvd']]
+    row = ' | '.join(f'{r:.2f}x' for r in ratios + [ups['chain']['ratio_fvd']])
+    assert f'\n| {row} |\n' in readme, row
 
 
 def test_ci_runs_the_readme_test_command():
@@ -106,3 +111,33 @@ def test_package_needs_no_dev_tools():
     cmd = [sys.executable, '-c', code]
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT / 'tests')
     assert r.returncode == 0, r.stderr
+
+
+def _docs_run_cells(nb: Path):
+    """The cells that the docs build runs outside their notebook's order (nbdev's `exec_show_docs`:
+    exported cells, `show_doc` cells and every cell with an import), not exported, whose other code
+    would then run on whatever state those few cells leave."""
+    import ast
+
+    for c in json.loads(nb.read_text())['cells']:
+        src = ''.join(c['source'])
+        if c['cell_type'] != 'code' or 'nbdev_export()' in src:
+            continue
+        if re.search(r'^#\|\s*(export|exports|exporti|exec_doc)\b|^#\|\s*eval:\s*false', src, re.M):
+            continue
+        lines = [line for line in src.splitlines() if not line.lstrip().startswith(('%', '!'))]
+        code = '\n'.join(lines)
+        nodes = list(ast.walk(ast.parse(code)))
+        imports = any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes)
+        other = any(isinstance(n, (ast.Expr, ast.Assign)) for n in nodes)
+        if imports and other and not re.search(r'^#\|\s*hide\b', src, re.M):
+            yield c.get('id')
+
+
+def test_no_notebook_cell_mixes_imports_with_other_code():
+    # The docs build runs every cell with an import (nbdev's rule), skipping the cells before it: a
+    # check that shares such a cell runs on the wrong objects there (a clip from another cell) and
+    # fails the build. Imports go in cells of their own (nbdev's FAQ); hidden setup cells may mix.
+    nbs = [p for p in (ROOT / 'nbs').rglob('*.ipynb') if '.ipynb_checkpoints' not in p.parts]
+    found = {str(p.relative_to(ROOT)): ids for p in nbs if (ids := list(_docs_run_cells(p)))}
+    assert not found, found

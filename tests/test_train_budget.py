@@ -75,3 +75,23 @@ def test_raw_snapshots_hold_the_raw_generator_beside_its_ema(tmp_path):
     assert ema['config']['ema_decay'] == 0.9
     diff = [k for k in ema['G_ema'] if not torch.equal(ema['G_ema'][k], raw['G_ema'][k])]
     assert any('weight' in k for k in diff), diff  # the weights, not only statistics
+
+
+def test_resume_continues_from_the_newest_checkpoint(tmp_path, capsys):
+    """`--resume`: a run stopped at step 2 goes on to step 4 as one run would (the same flags),
+    from its checkpoint; its snapshots are those of steps 2 and 4."""
+    argv = ['train', '--stage', '1', '--out', str(tmp_path / 'a'), '--batch-size', '2']
+    argv += ['--snap-every', '2', '--num-workers', '0', '--threads', '1', '--ema-start', '0']
+    train_budget.main(argv + ['--steps', '2'])
+    capsys.readouterr()
+    train_budget.main(argv + ['--steps', '4', '--resume'])
+    said = capsys.readouterr().out
+    assert 'resumed at step 2' in said and 'step 4,' in said and 'step 2,' not in said, said
+    whole = [*argv[:4], str(tmp_path / 'b'), *argv[5:], '--steps', '4']
+    train_budget.main(whole)
+    snaps = sorted(p.name for p in (tmp_path / 'a' / 'snaps').iterdir())
+    assert snaps == ['step0000002.pt', 'step0000004.pt']
+    resumed = torch.load(tmp_path / 'a' / 'snaps' / 'step0000004.pt', weights_only=True)
+    once = torch.load(tmp_path / 'b' / 'snaps' / 'step0000004.pt', weights_only=True)
+    for k, v in once['G_ema'].items():
+        assert torch.equal(resumed['G_ema'][k], v), k

@@ -142,6 +142,24 @@ def test_train_bad_input(tmp_path):
     assert r.returncode == 2 and 'truncated or corrupt' in r.stderr
 
 
+def test_stage1_recipe_length_on_a_cache_of_the_pipelines_length(tmp_path):
+    """The tiny recipe trains stage 1 on 64-frame clips; a cache `prepare` made at the pipeline's
+    own length (32) trains stage 1 on its clips, saying so; a typed --length it lacks: an error."""
+    from helpers import write_videos
+
+    write_videos(tmp_path / 'src', {'a': 40, 'b': 40})
+    cache = tmp_path / 'cache'
+    assert run('prepare', tmp_path / 'src', cache).returncode == 0
+    r = run(*TRAIN, '--stage', '1', '--data', cache, '--steps', '1', '--out', tmp_path / 'r')
+    assert r.returncode == 0, r.stderr
+    assert 'trains stage 1 on clips of 64 frames' in r.stdout and '--frames 64' in r.stdout
+    assert json.loads((tmp_path / 'r' / 'config.json').read_text())['length'] is None
+    typed = ['--stage', '1', '--data', cache, '--steps', '1', '--length', '64']
+    r = run(*TRAIN, *typed, '--out', tmp_path / 'r2')
+    assert r.returncode == 2 and 'trains on clips of 64 frames' in r.stderr, r.stderr
+    assert 'have 32 frames' in r.stderr
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason='this machine has a CUDA GPU')
 def test_train_device_not_here(tmp_path):
     "A GPU the machine does not have: a clear error (exit 2), before any step."

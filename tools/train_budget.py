@@ -181,7 +181,9 @@ def train(a):
     )
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
-    tr = Trainer(pipe, a.stage, data, a.out, cfg, device=a.device, progress=False)
+    tr = Trainer(pipe, a.stage, data, a.out, cfg, device=a.device, progress=False, resume=a.resume)
+    if a.resume and tr.step:
+        print(f'stage {a.stage} {a.out}: resumed at step {tr.step}', flush=True)
     if a.init:
         init_generator(tr, a.init)
     held = held_out_pairs(pipe, a.stage, a.held_out) if a.held_out and a.stage > 1 else None
@@ -189,7 +191,7 @@ def train(a):
         print(f'stage {a.stage} {a.out}: step 0 {json.dumps(measure(tr.G_ema, held))}', flush=True)
     # no sample videos (see the module docstring): the loss plot only
     tr.write_samples = lambda: plot_losses(tr.out / 'log.jsonl', tr.out / 'losses.png')
-    t0 = time.time()
+    t0, step0 = time.time(), tr.step
     deadline, chunk = t0 + 60 * a.minutes, 0.0
     # stop before a chunk that would end past the deadline (the last chunk's time as its estimate)
     while time.time() + chunk < deadline and tr.step < a.steps:
@@ -204,7 +206,7 @@ def train(a):
         tr.fit(end)
         snapshot(tr, a.raw)
         chunk = time.time() - start
-        rate = tr.step / (time.time() - t0)
+        rate = (tr.step - step0) / (time.time() - t0)
         got = f' {json.dumps(measure(tr.G_ema, held))}' if held is not None else ''
         print(f'stage {a.stage} {a.out}: step {tr.step}, {rate:.1f} steps/s{got}', flush=True)
 
@@ -233,6 +235,7 @@ def main(argv=None):
     t.add_argument('--stage1-model', default='{}', help="JSON: stage 1's model settings")
     t.add_argument('--d-steps', type=int, default=1, help='D updates per G update')
     t.add_argument('--snap-every', type=int, default=250)
+    t.add_argument('--resume', action='store_true', help="from OUT's newest checkpoint")
     t.add_argument('--raw', action='store_true', help="snapshots of the raw G too (RUN/raw)")
     t.add_argument('--ema-decay', type=float, default=0.999)
     t.add_argument('--ema-start', type=int, default=500)
