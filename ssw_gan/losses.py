@@ -6,11 +6,13 @@
 from __future__ import annotations
 import torch
 import torch.nn.functional as F
+from einops import rearrange
 from .discriminators import StageDiscriminators
 
 # %% auto #0
-__all__ = ['DEFAULT_WEIGHTS', 'd_hinge', 'g_hinge', 'check_weights', 'batch_labels', 'd_loss', 'g_loss', 'recon_loss',
-           'build_stage', 'fake_batch', 'random_batch', 'binomial_blur', 'augment_condition', 'step_cost']
+__all__ = ['DEFAULT_WEIGHTS', 'DIFFAUG_OPS', 'd_hinge', 'g_hinge', 'check_weights', 'batch_labels', 'd_loss', 'g_loss',
+           'recon_loss', 'build_stage', 'fake_batch', 'random_batch', 'binomial_blur', 'augment_condition',
+           'check_diffaug', 'diff_augment', 'step_cost']
 
 # %% ../nbs/07_losses.ipynb #7f74c271
 def d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -206,6 +208,65 @@ def augment_condition(x, blur, noise, eps) -> torch.Tensor:
     b = blur.reshape(-1, 1, 1, 1, 1).to(x.dtype)
     s = noise.reshape(-1, 1, 1, 1, 1).to(x.dtype)
     return ((1 - b) * x + b * binomial_blur(x) + s * eps.to(x.dtype)).clamp(-1, 1)
+
+# %% ../nbs/07_losses.ipynb #dfa00002
+DIFFAUG_OPS = ('color', 'translation', 'cutout')
+
+
+def check_diffaug(policy: str) -> tuple:
+    "The ops of a DiffAugment `policy` such as 'color,translation,cutout' ('' for none), checked."
+    if not isinstance(policy, str):
+        raise ValueError(f"diffaug: expected a string such as 'color,translation', got {policy!r}")
+    ops = tuple(p.strip() for p in policy.split(',') if p.strip())
+    bad = [p for p in ops if p not in DIFFAUG_OPS]
+    if bad:
+        raise ValueError(
+            f"diffaug: unknown op(s) {bad}; expected a comma-separated subset of {DIFFAUG_OPS}, "
+            "e.g. 'color,translation,cutout' ('' for none)"
+        )
+    return ops
+
+
+def _shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    "Clip `x` (C, T, H, W) moved by (dy, dx) pixels, zero-padded."
+    H, W = x.shape[-2:]
+    p = max(abs(dy), abs(dx))
+    padded = F.pad(x, (p, p, p, p))
+    return padded[..., p - dy : p - dy + H, p - dx : p - dx + W]
+
+
+def diff_augment(x: torch.Tensor, policy: str, generator=None) -> torch.Tensor:
+    """DiffAugment for videos `x` (B, C, T, H, W) in [-1, 1]: each clip's random colour,
+    translation and cutout (the ops `policy` names), the same in all its frames, and
+    differentiable in `x`. The draws come from `generator` (torch's default if None)."""
+    ops = check_diffaug(policy)
+    if x.ndim != 5:
+        raise ValueError(f"diff_augment: expected videos (B, C, T, H, W), got {tuple(x.shape)}")
+    B, H, W = x.shape[0], x.shape[-2], x.shape[-1]
+
+    def draw(*shape):  # one uniform draw per clip (and per extra dimension)
+        return torch.rand(B, *shape, generator=generator, device=x.device).to(x.dtype)
+
+    one = (1, 1, 1, 1)
+    if 'color' in ops:
+        x = x + (draw(*one) - 0.5)
+        grey = x.mean(1, keepdim=True)
+        x = (x - grey) * (2 * draw(*one)) + grey
+        mean = x.mean((1, 2, 3, 4), keepdim=True)
+        x = (x - mean) * (draw(*one) + 0.5) + mean
+    if 'translation' in ops:
+        dy = ((draw() * 2 - 1) * (H // 8)).round().long().tolist()
+        dx = ((draw() * 2 - 1) * (W // 8)).round().long().tolist()
+        x = torch.stack([_shift(x[i], dy[i], dx[i]) for i in range(B)])
+    if 'cutout' in ops:
+        centre = draw(2) * torch.tensor([H, W], device=x.device)
+        ys = torch.arange(H, device=x.device)[None, :] - centre[:, :1]
+        xs = torch.arange(W, device=x.device)[None, :] - centre[:, 1:]
+        inside_y = ys.abs() < H / 4
+        inside_x = xs.abs() < W / 4
+        hole = inside_y[:, :, None] & inside_x[:, None, :]  # (B, H, W)
+        x = x * ~rearrange(hole, 'b h w -> b 1 1 h w')
+    return x
 
 # %% ../nbs/07_losses.ipynb #5bd9e666
 def step_cost(spec) -> dict:

@@ -17,6 +17,7 @@ from .data import StageViews, seed_of, ordered_batches
 from .data import MovingSprites, ScrollingScene, ClipCache
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .losses import check_weights, recon_loss, augment_condition
+from .losses import check_diffaug, diff_augment
 from .checkpoints import Checkpoints, run_state, restore, _check_resume
 from .monitor import RunLog, Board, Progress, Samples, HeldOut, _mean_over_ranks, _grad_norm
 from .monitor import plot_losses  # noqa: F401 (re-exported)
@@ -51,6 +52,7 @@ class TrainConfig:
     lr_pretrain: float | None = None  # G's lr in the reconstruction phase (None: lr_g)
     cond_blur: float = 0.0  # upsamplers: the most blur mixed into G's low-res input (0..1)
     cond_noise: float = 0.0  # upsamplers: the largest noise std added to G's low-res input
+    diffaug: str = ''  # stage 1: DiffAugment ops D's clips go through, e.g. 'color,translation'
     precision: str = 'auto'  # 'auto', 'fp32' or 'bf16' (see layers.autocast)
     length: int | None = None  # top-stage frames of the training clips (default: the pipeline's)
     log_every: int = 25
@@ -81,6 +83,7 @@ class TrainConfig:
                 f"eval_clips must be >= 2 (FVD fits a covariance), got {self.eval_clips}"
             )
         check_weights(self.weights)
+        check_diffaug(self.diffaug)
         if not 0 <= self.cond_blur <= 1:
             raise ValueError(f"cond_blur must be within 0..1 (a blur mix), got {self.cond_blur}")
         if not 0 <= self.cond_noise < float('inf'):
@@ -309,6 +312,15 @@ class Trainer:
         fake = fake_batch(self.G, self.spec, {**real, key: seen}, y, noise)
         return {**fake, 'low': real['low']}
 
+    def _augment(self, batch: dict, phase: int, micro: int, fake: int = 0) -> dict:
+        """`batch` as D sees it: its clips through `diff_augment` if `cfg.diffaug` names ops,
+        with draws keyed to the step, the update, the micro-batch, the process and real/fake."""
+        if not self.cfg.diffaug:
+            return batch
+        key = seed_of(self.cfg.seed, self.step, phase, micro, self.rank, 2 + fake)
+        g = torch.Generator(self.device).manual_seed(key)
+        return {**batch, 'video': diff_augment(batch['video'], self.cfg.diffaug, g)}
+
     def _iterate(self, on: bool):
         """Spectral norm's power iteration on (training) or off (the vectors kept).
 
@@ -330,6 +342,7 @@ class Trainer:
             with self._sync(self.D, m == n - 1), self._autocast():
                 with torch.no_grad():
                     fake = self._fake(real, draws['noise'], draws.get('cond'))
+                real, fake = self._augment(real, phase, m), self._augment(fake, phase, m, 1)
                 ld, parts = d_loss(
                     self.D, real, fake, c.weights, c.mismatch, c.shift, draws['frames']
                 )
@@ -356,6 +369,7 @@ class Trainer:
                     if recon:
                         lg, parts = recon_loss(fake, real)
                     else:
+                        fake = self._augment(fake, 0, m, 1)
                         lg, parts = g_loss(self.D_judge, fake, c.weights, draws['frames'], real)
                     (lg / n).backward()
                 out.append({'loss': lg.detach(), **parts})
@@ -549,6 +563,11 @@ def _check_stage(cfg: TrainConfig, spec):
         raise ValueError(
             "cond_blur/cond_noise: stage 1 has no low-res input to augment; they are for "
             "upsampling stages"
+        )
+    if cfg.diffaug and spec.is_upsampler:
+        raise ValueError(
+            "diffaug: for stage 1 only; an upsampler's matching discriminator judges (low-res, "
+            "high-res) pairs, which an augmentation would have to move together"
         )
 
 

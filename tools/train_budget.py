@@ -178,6 +178,7 @@ def train(a):
         lr_pretrain=a.lr_pretrain,
         cond_blur=a.cond_blur,
         cond_noise=a.cond_noise,
+        diffaug=a.diffaug,
     )
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
@@ -251,6 +252,7 @@ def main(argv=None):
     t.add_argument('--pretrain-minutes', type=float, help='or: reconstruction for this long')
     t.add_argument('--lr-pretrain', type=float, help="G's lr then (default: --lr-g)")
     t.add_argument('--held-out', type=int, default=0, help='clips measured at every snapshot')
+    t.add_argument('--diffaug', default='', help="stage 1: DiffAugment ops, e.g. color,translation")
     t.add_argument('--cond-blur', type=float, default=0.0, help="upsamplers: G's input's blur")
     t.add_argument('--cond-noise', type=float, default=0.0, help="upsamplers: its noise std")
     a = p.parse_args(argv)
