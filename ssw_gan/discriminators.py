@@ -13,8 +13,7 @@ from .stages import StageSpec
 from .video import upsample, describe
 
 # %% auto #0
-__all__ = ['MATCH_RES', 'AUGMENTS', 'SpatialD', 'TemporalD', 'common_resolution', 'MatchingD', 'diff_augment',
-           'StageDiscriminators']
+__all__ = ['MATCH_RES', 'SpatialD', 'TemporalD', 'common_resolution', 'MatchingD', 'StageDiscriminators']
 
 # %% ../nbs/06_discriminators.ipynb #24d52fb6
 def _downs(size: int, n: int) -> list[int]:
@@ -184,67 +183,6 @@ class MatchingD(nn.Module):
             )
         return self.head(self.trunk(common_resolution(low, high, s.space, s.time, self.res)), y)
 
-# %% ../nbs/06_discriminators.ipynb #aug0ex01
-AUGMENTS = ('translation', 'cutout', 'color')
-
-
-def _parse_policy(policy: str) -> list[str]:
-    names = [p.strip() for p in policy.split(',') if p.strip()]
-    bad = [p for p in names if p not in AUGMENTS]
-    if bad:
-        raise ValueError(f"augment: unknown policies {bad}; expected names from {AUGMENTS}")
-    return names
-
-
-def _translate(x, ratio: float = 0.125):
-    "Each clip shifted by up to `ratio` of its size in each direction; zeros shifted in."
-    B, C, T, H, W = x.shape
-    sh, sw, dev = int(H * ratio + 0.5), int(W * ratio + 0.5), x.device
-    dy = torch.randint(-sh, sh + 1, (B, 1, 1), device=dev)
-    dx = torch.randint(-sw, sw + 1, (B, 1, 1), device=dev)
-    gy, gx = torch.meshgrid(torch.arange(H, device=dev), torch.arange(W, device=dev), indexing='ij')
-    # positions in the frame padded by one zero pixel: anything shifted in reads the padding
-    gy, gx = (gy + dy + 1).clamp(0, H + 1), (gx + dx + 1).clamp(0, W + 1)
-    idx = (gy * (W + 2) + gx).view(B, 1, 1, H * W).expand(B, C, T, H * W)
-    return F.pad(x, (1, 1, 1, 1)).flatten(3).gather(3, idx).view(B, C, T, H, W)
-
-
-def _cutout(x, ratio: float = 0.5):
-    "A square of `ratio` of the frame's size per clip, at a random place, set to zero."
-    B, C, T, H, W = x.shape
-    ch, cw, dev = int(H * ratio + 0.5), int(W * ratio + 0.5), x.device
-    y0 = torch.randint(0, H + 1 - ch % 2, (B, 1, 1), device=dev) - ch // 2
-    x0 = torch.randint(0, W + 1 - cw % 2, (B, 1, 1), device=dev) - cw // 2
-    gy, gx = torch.meshgrid(torch.arange(H, device=dev), torch.arange(W, device=dev), indexing='ij')
-    hole = (gy >= y0) & (gy < y0 + ch) & (gx >= x0) & (gx < x0 + cw)  # (B, H, W)
-    return x * (~hole).to(x.dtype)[:, None, None]
-
-
-def _color(x):
-    "Brightness, saturation and contrast of each clip changed at random (DiffAugment's ranges)."
-    B = x.shape[0]
-
-    def r():
-        return torch.rand(B, 1, 1, 1, 1, device=x.device, dtype=x.dtype)
-
-    x = x + (r() - 0.5)
-    mean = x.mean(1, keepdim=True)
-    x = (x - mean) * (2 * r()) + mean
-    mean = x.mean(dim=(1, 2, 3, 4), keepdim=True)
-    return (x - mean) * (r() + 0.5) + mean
-
-
-def diff_augment(x: torch.Tensor, policy: str) -> torch.Tensor:
-    """DiffAugment for videos `x` (B, C, T, H, W): the transforms named in `policy`
-    (comma-separated, from `AUGMENTS`), drawn per clip and the same for all its frames;
-    differentiable. An empty policy returns `x`."""
-    if x.ndim != 5:
-        raise ValueError(f"diff_augment: expected videos (B, C, T, H, W), got {describe(x)}")
-    fns = {'translation': _translate, 'cutout': _cutout, 'color': _color}
-    for name in _parse_policy(policy):
-        x = fns[name](x)
-    return x
-
 # %% ../nbs/06_discriminators.ipynb #6cec4a30
 class StageDiscriminators(nn.Module):
     """The discriminators of one stage (spatial, temporal, and matching for upsampling stages),
@@ -255,22 +193,21 @@ class StageDiscriminators(nn.Module):
         self.spec = spec
         self.spatial, self.temporal = SpatialD(spec), TemporalD(spec)
         self.matching = MatchingD(spec) if spec.is_upsampler else None
-        # DiffAugment (above): in training mode only; specs saved before 'augment' have none
-        self.augment = spec.model.get('augment', '')
-        _parse_policy(self.augment)  # an unknown policy fails now, not at the first step
+        if spec.model.get('augment'):
+            raise ValueError(
+                f"model['augment'] = {spec.model['augment']!r} is not a discriminator setting: "
+                "DiffAugment is a training setting, TrainConfig(diffaug=...) (losses chapter)"
+            )
 
     def forward(self, video, low=None, y=None, frames=None, extra_pairs=None) -> dict:
         """Scores (B,) of each discriminator for clips `video`
         (with their inputs `low` for upsampling stages).
         `extra_pairs` = (low, high) are judged by the matching discriminator alone
         (key 'matching_extra').
-        One call, so that a DistributedDataParallel wrapper sees one forward per backward.
-        In training mode, the spatial and temporal discriminators see the clips augmented by the
-        spec's `augment` policy (the matching one sees them as they are)."""
-        seen = diff_augment(video, self.augment) if self.training and self.augment else video
+        One call, so that a DistributedDataParallel wrapper sees one forward per backward."""
         out = {
-            'spatial': self.spatial(seen, y, frames=frames),
-            'temporal': self.temporal(seen, y),
+            'spatial': self.spatial(video, y, frames=frames),
+            'temporal': self.temporal(video, y),
         }
         if self.matching is not None:
             if low is None:

@@ -14,8 +14,8 @@ from .stages import StageSpec
 from .video import upsample, downsample, describe, UPSAMPLE_MODES
 
 # %% auto #0
-__all__ = ['SIDES', 'GROUNDINGS', 'NOISES', 'OUTS', 'Stage1Generator', 'edge_steps', 'edge_gap', 'sprite_stability', 'Upsampler',
-           'wake', 'influence']
+__all__ = ['SIDES', 'GROUNDINGS', 'NOISES', 'OUTS', 'Stage1Generator', 'edge_steps', 'edge_gap', 'border_coverage',
+           'sprite_stability', 'Upsampler', 'wake', 'influence']
 
 # %% ../nbs/05_generators.ipynb #a2df4ed4
 def _check_model(spec: StageSpec, keys: str, who: str) -> dict:
@@ -179,6 +179,23 @@ def edge_steps(video) -> dict:
 def edge_gap(fake: dict, real: dict) -> float:
     "Mean over the four sides of |fake step - real step| (`edge_steps` of each)."
     return sum(abs(fake[s] - real[s]) for s in SIDES) / len(SIDES)
+
+
+def border_coverage(video, threshold: float = 0.55) -> list:
+    """The share of sprite pixels (brightest channel above `threshold`, as `sprite_stability`
+    counts them) of float videos `(B, 3, T, H, W)` at each distance from the frame's border:
+    element d is the ring of pixels d from the nearest edge (0: the outermost), the centre last."""
+    if video.ndim != 5 or video.shape[1] != 3:
+        raise ValueError(
+            f"border_coverage: expected RGB videos (B, 3, T, H, W), got {describe(video)}"
+        )
+    H, W = video.shape[3:]
+    fg = ((video.float().clamp(-1, 1) + 1) / 2).amax(1) > threshold  # (B, T, H, W)
+    rows, cols = torch.arange(H), torch.arange(W)
+    dist = torch.minimum(
+        torch.minimum(rows, H - 1 - rows)[:, None], torch.minimum(cols, W - 1 - cols)[None, :]
+    )
+    return [fg[..., dist == d].float().mean().item() for d in range(int(dist.max()) + 1)]
 
 
 def sprite_stability(video, threshold: float = 0.55) -> dict:

@@ -12,7 +12,7 @@ from .discriminators import StageDiscriminators
 # %% auto #0
 __all__ = ['DEFAULT_WEIGHTS', 'DIFFAUG_OPS', 'd_hinge', 'g_hinge', 'check_weights', 'batch_labels', 'd_loss', 'g_loss',
            'recon_loss', 'build_stage', 'fake_batch', 'random_batch', 'binomial_blur', 'augment_condition',
-           'check_diffaug', 'diff_augment', 'step_cost']
+           'check_diffaug', 'diff_augment', 'r1_penalty', 'step_cost']
 
 # %% ../nbs/07_losses.ipynb #7f74c271
 def d_hinge(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -267,6 +267,17 @@ def diff_augment(x: torch.Tensor, policy: str, generator=None) -> torch.Tensor:
         hole = inside_y[:, :, None] & inside_x[:, None, :]  # (B, H, W)
         x = x * ~rearrange(hole, 'b h w -> b 1 1 h w')
     return x
+
+# %% ../nbs/07_losses.ipynb #r1000002
+def r1_penalty(D, real: dict, frames=None) -> torch.Tensor:
+    """R1 (Mescheder et al. 2018) of discriminators `D` on a real batch: the mean over clips of
+    the squared norm of the gradient of D's summed scores with respect to `real['video']`
+    (spatial D on `frames`, drawn if None); differentiable in D's weights."""
+    x = real['video'].detach().requires_grad_(True)
+    scores = D(x, real.get('low'), batch_labels(real), frames)
+    total = sum(s.float().sum() for s in scores.values())
+    (grad,) = torch.autograd.grad(total, x, create_graph=True)
+    return grad.float().pow(2).flatten(1).sum(1).mean()
 
 # %% ../nbs/07_losses.ipynb #5bd9e666
 def step_cost(spec) -> dict:

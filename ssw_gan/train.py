@@ -17,7 +17,7 @@ from .data import StageViews, seed_of, ordered_batches
 from .data import MovingSprites, ScrollingScene, ClipCache
 from .losses import build_stage, d_loss, g_loss, batch_labels, fake_batch
 from .losses import check_weights, recon_loss, augment_condition
-from .losses import check_diffaug, diff_augment
+from .losses import check_diffaug, diff_augment, r1_penalty
 from .checkpoints import Checkpoints, run_state, restore, _check_resume
 from .monitor import RunLog, Board, Progress, Samples, HeldOut, _mean_over_ranks, _grad_norm
 from .monitor import plot_losses  # noqa: F401 (re-exported)
@@ -53,6 +53,8 @@ class TrainConfig:
     cond_blur: float = 0.0  # upsamplers: the most blur mixed into G's low-res input (0..1)
     cond_noise: float = 0.0  # upsamplers: the largest noise std added to G's low-res input
     diffaug: str = ''  # stage 1: DiffAugment ops D's clips go through, e.g. 'color,translation'
+    r1: float = 0.0  # R1's gamma: gamma/2 |grad of D on real clips|^2 in D's loss (0: none)
+    r1_every: int = 4  # steps between R1 terms (lazy regularisation; each counts r1_every times)
     precision: str = 'auto'  # 'auto', 'fp32' or 'bf16' (see layers.autocast)
     length: int | None = None  # top-stage frames of the training clips (default: the pipeline's)
     log_every: int = 25
@@ -73,7 +75,7 @@ class TrainConfig:
                 "keep must be >= 1 (a run keeps at least its newest checkpoint, to resume from), "
                 f"got {self.keep}"
             )
-        for name in ('accumulate', 'd_steps'):
+        for name in ('accumulate', 'd_steps', 'r1_every'):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.eval_every < 0:
@@ -84,6 +86,8 @@ class TrainConfig:
             )
         check_weights(self.weights)
         check_diffaug(self.diffaug)
+        if not (isinstance(self.r1, (int, float)) and 0 <= self.r1 < float('inf')):
+            raise ValueError(f"r1 must be a finite gamma >= 0 (0: no R1), got {self.r1!r}")
         if not 0 <= self.cond_blur <= 1:
             raise ValueError(f"cond_blur must be within 0..1 (a blur mix), got {self.cond_blur}")
         if not 0 <= self.cond_noise < float('inf'):
@@ -336,6 +340,7 @@ class Trainer:
         "One discriminator update on the micro-batches `reals`: their mean loss and its parts."
         c, n, out = self.cfg, len(reals), []
         self.opt_d.zero_grad(set_to_none=True)
+        r1 = {'r1': self._r1(reals[0], phase)} if c.r1 and self.step % c.r1_every == 0 else {}
         for m, real in enumerate(reals):
             self._iterate(m == 0)
             draws = self._draws(real, phase, m)
@@ -351,7 +356,18 @@ class Trainer:
         # on logging steps with TensorBoard on: the update's gradient norm, before the step
         norm = {'grad_norm': _grad_norm(self.d_raw)} if self._log_norms else {}
         self.opt_d.step()
-        return _mean(out) | norm
+        return _mean(out) | r1 | norm
+
+    def _r1(self, real: dict, phase: int) -> torch.Tensor:
+        """R1 (the losses chapter) of the update's first micro-batch, its gamma/2 x `r1_every`
+        times backpropagated into D's gradients; returns the penalty. It runs on the bare D before
+        the micro-batches' backward passes: with DDP, the last of those averages it too."""
+        self._iterate(False)  # the update's one power iteration is its first micro-batch's
+        draws = self._draws(real, phase, 0)
+        with self._autocast():
+            penalty = r1_penalty(self.d_raw, real, draws['frames'])
+        (self.cfg.r1 / 2 * self.cfg.r1_every * penalty).backward()
+        return penalty.detach()
 
     def _g_update(self, reals: list, recon: bool = False) -> tuple:
         """One generator update on the micro-batches `reals`, judged by D without its gradients;

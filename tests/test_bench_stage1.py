@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 from ssw_gan.fvd import sample_batches, weights_available
-from ssw_gan.generators import Stage1Generator, edge_steps
+from ssw_gan.generators import Stage1Generator, border_coverage, edge_gap, edge_steps
 from ssw_gan.inference import Pipeline
 from ssw_gan.stages import save_checkpoint
 
@@ -105,3 +105,19 @@ def test_a_candidate_in_the_pipeline_is_its_stage_1_under_the_pipelines_upsample
     out = mixed.generate(2, seed=3)
     assert torch.equal(out[0], other(other.sample_latent(2, torch.Generator().manual_seed(3))))
     assert not torch.equal(out[-1], a[-1])  # another stage 1 under the same upsamplers
+
+
+def test_border_coverage_and_the_edge_gap_on_other_seeds(capsys):
+    pipe = Pipeline.pretrained()
+    res = bs.main(['--no-fvd', '--measure-n', '8', '--measure-seeds', '11', '12', '--threads', '1'])
+    real, c = res['real'], res['candidates']['shipped']
+    assert real['border'] == border_coverage(bs.real_stage1(pipe, 8))
+    assert bs.edge_cover(real, real) == 1 and bs.edge_cover(c, real) > 0
+    assert res['measure_seeds'] == [11, 12] and len(c['edge_gaps']) == 2
+    # each is the gap against that seed's real clips, from samples of the seed after it
+    g = pipe.generators[0]
+    fake = torch.cat(list(bs.stage1_samples(g, 8, pipe.spec.stage(1).frames, seed=13)))
+    want = edge_gap(edge_steps(fake), edge_steps(bs.real_stage1(pipe, 8, seed=12)))
+    assert c['edge_gaps'][1] == pytest.approx(want)
+    printed = capsys.readouterr().out
+    assert 'edge cover' in printed and 'measure seeds 11, 12' in printed

@@ -59,8 +59,13 @@ GRAD_GAP = {'fp32': 1e-4, 'bf16': 0.05}
 LOSS_REL = {'fp32': 1e-5, 'bf16': 2**-8}
 
 
-@pytest.mark.parametrize('precision', ['fp32', 'bf16'])
-def test_two_ranks_make_the_updates_of_one_process(tmp_path, precision):
+# with R1 (on every step): each rank's penalty of its own clips goes into D's gradients before
+# DDP's average, which must then carry it, as one process's R1 of the batch of 4 (a mean of
+# per-clip terms) carries it
+@pytest.mark.parametrize(
+    'precision, extra', [('fp32', {}), ('bf16', {}), ('fp32', {'r1': 1.0, 'r1_every': 1})]
+)
+def test_two_ranks_make_the_updates_of_one_process(tmp_path, precision, extra):
     """Two ranks with batches of 2 train as one process with batches of 4.
 
     The sampler deals one process's batch of 4 to the two ranks, each example draws its noise and
@@ -72,7 +77,7 @@ def test_two_ranks_make_the_updates_of_one_process(tmp_path, precision):
     well-conditioned comparison (after it, the weights differ by round-off, which later steps'
     gradients amplify through the GAN's kinks), and bf16 is emulated on a CPU without a fast bf16
     unit, where a step takes tens of seconds."""
-    settings = {'mismatch': False, 'precision': precision, 'steps': 1, 'ckpt_every': 1}
+    settings = {'mismatch': False, 'precision': precision, 'steps': 1, 'ckpt_every': 1, **extra}
     ddp, _ = _two_ranks(tmp_path, 2, settings)
     cfg = TrainConfig(batch_size=4, log_every=1, **settings)
     tiny = presets['tiny']
@@ -88,6 +93,6 @@ def test_two_ranks_make_the_updates_of_one_process(tmp_path, precision):
     # the logged losses: the mean of the ranks' means is the mean over the batch of 4
     logged = _log(tmp_path / 'run')
     for rec, ref in zip(logged, one.history, strict=True):
-        for k in ('d_loss', 'g_loss', 'd_spatial', 'g_matching'):
+        for k in ('d_loss', 'g_loss', 'd_spatial', 'g_matching') + (('d_r1',) if extra else ()):
             want = pytest.approx(ref[k], rel=LOSS_REL[precision], abs=1e-6)
             assert rec[k] == want, (rec['step'], k, precision)

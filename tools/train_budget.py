@@ -179,6 +179,8 @@ def train(a):
         cond_blur=a.cond_blur,
         cond_noise=a.cond_noise,
         diffaug=a.diffaug,
+        r1=a.r1,
+        r1_every=a.r1_every,
     )
     # with_length checks the pool's clips fit the pipeline
     with_length(pipe, frames)
@@ -253,6 +255,8 @@ def main(argv=None):
     t.add_argument('--lr-pretrain', type=float, help="G's lr then (default: --lr-g)")
     t.add_argument('--held-out', type=int, default=0, help='clips measured at every snapshot')
     t.add_argument('--diffaug', default='', help="stage 1: DiffAugment ops, e.g. color,translation")
+    t.add_argument('--r1', type=float, default=0.0, help="R1's gamma in D's loss (0: none)")
+    t.add_argument('--r1-every', type=int, default=4, help='steps between R1 terms (lazy)')
     t.add_argument('--cond-blur', type=float, default=0.0, help="upsamplers: G's input's blur")
     t.add_argument('--cond-noise', type=float, default=0.0, help="upsamplers: its noise std")
     a = p.parse_args(argv)

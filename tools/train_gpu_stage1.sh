@@ -42,19 +42,20 @@ run() {  # run NAME S1_MODEL D_STEPS LR_D LR_G: once per seed in SEEDS (NAME-sK 
     for seed in ${SEEDS:-0}; do
         run=$name
         [ "$seed" = 0 ] || run=$name-s$seed
+        # shellcheck disable=SC2086  # $6: extra options, split into words on purpose
         python tools/train_budget.py train --stage 1 --stage1-model "$2" --d-steps "$3" \
             --pool "$pool" --minutes "$min" \
             --batch-size "${BATCH:-32}" --snap-every "${SNAP:-250}" --seed "$seed" \
             --lr-d "$4" --lr-g "$5" --num-workers "${NUM_WORKERS:-1}" \
             --ema-start "${EMA_START:-500}" --threads "${THREADS:-2}" ${STEPS:+--steps "$STEPS"} \
-            --out "$out/$run" >"$out/$run.log" 2>&1 &
+            --out "$out/$run" ${6:-} >"$out/$run.log" 2>&1 &
     done
 }
 edge='"pad": "replicate"'
 run base '{}' 1 4e-4 1e-4
 run edge "{$edge}" 1 4e-4 1e-4
 run edge-dvd "{$edge}" 2 5e-4 1e-4
-run edge-aug "{$edge, \"augment\": \"translation,cutout\"}" 1 4e-4 1e-4
+run edge-aug "{$edge}" 1 4e-4 1e-4 "--diffaug translation,cutout"
 run edge-wide "{$edge, \"g_ch\": [128, 64, 64], \"d_ch\": [64, 128, 128]}" 1 4e-4 1e-4
 wait
 tail -n 1 "$out"/*.log
