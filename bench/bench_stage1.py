@@ -136,14 +136,13 @@ def edge_cover(r: dict, real: dict) -> float:
     return sum(r['border'][:2]) / sum(real['border'][:2])
 
 
-def edge_gaps(g, pipe, n: int, seeds) -> list:
-    "The edge gap of `g` against real clips of each of `seeds`, on samples of latents seed + 1."
+def edge_gaps(g, pipe, n: int, reals: dict) -> list:
+    """The edge gap of `g` against each {seed: edge steps of real clips of that seed} of `reals`,
+    on `n` samples of latents seed + 1."""
     frames, out = pipe.spec.stage(1).frames, []
-    for s in seeds:
-        real = edge_steps(real_stage1(pipe, n, seed=s))
-        out.append(
-            edge_gap(edge_steps(torch.cat(list(stage1_samples(g, n, frames, seed=s + 1)))), real)
-        )
+    for s, real in reals.items():
+        fake = torch.cat(list(stage1_samples(g, n, frames, seed=s + 1)))
+        out.append(edge_gap(edge_steps(fake), real))
     return out
 
 
@@ -213,8 +212,9 @@ def run(
         res |= ref
         res['real']['fvd'] = ref['real_stage1']
     res['candidates'] = {}
-    if measure_seeds:
+    if measure_seeds:  # the real clips' steps of each seed, once for all candidates
         res['measure_seeds'] = list(measure_seeds)
+        reals = {s: edge_steps(real_stage1(pipe, measure_n, seed=s)) for s in measure_seeds}
     todo = candidates(paths or ['shipped'], last)
     for name, path in todo:
         g = pipe.generators[0].to(device) if path is None else load_stage1(path, device)
@@ -223,7 +223,7 @@ def run(
         if fvd_on:
             c['fvd_over_real_stage1'] = c['fvd'] / res['real_stage1']
         if measure_seeds:
-            c['edge_gaps'] = edge_gaps(g, pipe, measure_n, measure_seeds)
+            c['edge_gaps'] = edge_gaps(g, pipe, measure_n, reals)
         c['spec_model'] = g.spec.model
         res['candidates'][name] = c
     res['seconds'] = round(time.perf_counter() - t0, 1)
