@@ -165,16 +165,22 @@ def _drag_and_check(lab, notebook: str, pictures: int, first_frames: int):
         page.mouse.move(tb['x'] + 0.67 * tb['width'], hb['y'] + hb['height'] / 2, steps=12)
         page.mouse.up()
         _wait_shown(page, lambda h: all(a != b_ for a, b_ in zip(h, before)))
-        # the kernel handles the drag's slider messages in order, then this cell; its output
-        # arrives after every picture update that the drag caused, so what the page shows from then
-        # on is the final position's frames
-        _run(page, 2)
+        # the kernel handles the slider messages in order, then this cell; its output arrives after
+        # every picture update they caused. The frontend may send the drag's last value a little
+        # after the cell's request, so the cell runs again (at most 5 times) until the kernel holds
+        # the value the readout shows
+        readout_loc = page.locator('.jp-OutputArea .widget-slider .widget-readout').first
         state_cell = page.locator('.jp-Notebook .jp-Cell').nth(2)
-        state = json.loads(state_cell.locator('.jp-OutputArea-output').first.inner_text())
+        for _ in range(5):
+            _run(page, 2)
+            state = json.loads(state_cell.locator('.jp-OutputArea-output').first.inner_text())
+            if int(readout_loc.inner_text()) == state['t']:
+                break
+            page.wait_for_timeout(500)
         # the pictures' last updates may still be on their way: wait (at most 15 s) until they show
         # the kernel's
         after = _wait_shown(page, lambda h: h == state['shown'], timeout=15)
-        readout = page.locator('.jp-OutputArea .widget-slider .widget-readout').first.inner_text()
+        readout = readout_loc.inner_text()
         if os.environ.get('SSW_GAN_SCREENSHOTS'):
             page.screenshot(path=os.path.join(os.environ['SSW_GAN_SCREENSHOTS'], 'lab_player.png'))
         assert 0 < state['t'] < state['n'] - 1 and int(readout) == state['t'], (readout, state)
